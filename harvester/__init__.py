@@ -1,0 +1,1 @@
+"""Fetch ClinicalTrials.gov records and trial pages, parse them into models, keep every version."""

@@ -1,0 +1,81 @@
+"""The one exception tree of trialwatch.
+
+Library code raises these; only the CLI turns them into messages and exit codes.
+Foreign errors (httpx, sqlite3, whoosh) are translated at the edge with ``raise ... from``.
+"""
+
+from __future__ import annotations
+
+
+class TrialwatchError(Exception):
+    """Base class for every error trialwatch raises on purpose."""
+
+    #: a short hint on how to fix the problem, shown after the message
+    hint: str | None = None
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        if hint is not None:
+            self.hint = hint
+
+
+class UsageError(TrialwatchError):
+    """The caller asked for something malformed (bad id, bad option value, bad query)."""
+
+
+class InvalidNctId(UsageError):
+    """A string that is not a ClinicalTrials.gov NCT number."""
+
+
+class QuerySyntaxError(UsageError):
+    """A search query that cannot be parsed."""
+
+
+class RegistryError(TrialwatchError):
+    """The registry (or a trial page site) could not give a usable answer."""
+
+
+class RegistryUnavailable(RegistryError):
+    """Connection errors, timeouts and 5xx answers that persisted through every retry."""
+
+    hint = "check your network or --api-url, then try again later"
+
+
+class RateLimited(RegistryUnavailable):
+    """The registry kept answering 429 Too Many Requests."""
+
+    hint = "slow down with --min-interval or try again later"
+
+
+class BadRequest(RegistryError):
+    """A 400 answer: the registry rejected the query; its plain-text reason is the message."""
+
+
+class StudyNotFound(RegistryError):
+    """The registry answered 404 for an NCT id."""
+
+
+class BadResponse(RegistryError):
+    """An answer that is not what the API promises (not JSON, wrong shape) even after retries."""
+
+
+class NotATrialPage(RegistryError):
+    """A fetched web page that does not describe a trial."""
+
+
+class StoreError(TrialwatchError):
+    """The local store cannot be read or written."""
+
+
+class NotInStore(StoreError):
+    """A trial that has never been harvested into this data dir."""
+
+
+class LockedError(TrialwatchError):
+    """Another trialwatch process holds the lock on the store or index."""
+
+    hint = "another trialwatch run is in progress; wait for it to finish"
+
+
+class SearchIndexError(TrialwatchError):
+    """The search index is missing, corrupt or cannot be written."""

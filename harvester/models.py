@@ -1,0 +1,339 @@
+"""pydantic models: the contract between harvester, store, index and search.
+
+Field names follow the registry's meaning, not its JSON spelling; `harvester.parse` maps one to the other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from harvester.errors import InvalidNctId
+
+logger = logging.getLogger(__name__)
+
+NCT_ID_PATTERN = re.compile(r"^[Nn][Cc][Tt](\d{8})$")
+
+
+def normalize_nct_id(value: str) -> str:
+    """Return the canonical ``NCT########`` form of an NCT id, or raise `InvalidNctId`."""
+    candidate = value.strip()
+    match = NCT_ID_PATTERN.match(candidate)
+    if not match:
+        raise InvalidNctId(
+            f"not an NCT id: {value!r}",
+            hint="an NCT id is 'NCT' followed by 8 digits, e.g. NCT06965244",
+        )
+    return "NCT" + match.group(1)
+
+
+class OverallStatus(StrEnum):
+    """Every `overallStatus` value of API v2 (spec 2.0.3, `Status` enum)."""
+
+    ACTIVE_NOT_RECRUITING = "ACTIVE_NOT_RECRUITING"
+    COMPLETED = "COMPLETED"
+    ENROLLING_BY_INVITATION = "ENROLLING_BY_INVITATION"
+    NOT_YET_RECRUITING = "NOT_YET_RECRUITING"
+    RECRUITING = "RECRUITING"
+    SUSPENDED = "SUSPENDED"
+    TERMINATED = "TERMINATED"
+    WITHDRAWN = "WITHDRAWN"
+    AVAILABLE = "AVAILABLE"
+    NO_LONGER_AVAILABLE = "NO_LONGER_AVAILABLE"
+    TEMPORARILY_NOT_AVAILABLE = "TEMPORARILY_NOT_AVAILABLE"
+    APPROVED_FOR_MARKETING = "APPROVED_FOR_MARKETING"
+    WITHHELD = "WITHHELD"
+    UNKNOWN = "UNKNOWN"
+
+
+#: statuses in which a patient can still join
+OPEN_STATUSES = frozenset(
+    {OverallStatus.RECRUITING, OverallStatus.NOT_YET_RECRUITING, OverallStatus.ENROLLING_BY_INVITATION}
+)
+
+
+def status_label(status: str | None) -> str:
+    """``NOT_YET_RECRUITING`` -> ``not yet recruiting``."""
+    return (status or "unknown").replace("_", " ").lower()
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=False, extra="forbid")
+
+
+class PartialDate(Model):
+    """A registry date that may be year-only or month-only; no day is invented for it."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+    type: Literal["ACTUAL", "ESTIMATED"] | None = None
+
+    @classmethod
+    def parse(cls, text: str, date_type: str | None = None) -> PartialDate:
+        parts = text.strip().split("-")
+        if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+            raise ValueError(f"not a yyyy, yyyy-MM or yyyy-MM-dd date: {text!r}")
+        numbers = [int(p) for p in parts] + [None, None]
+        date = cls(year=numbers[0], month=numbers[1], day=numbers[2], type=date_type)
+        date.earliest()  # validates month/day ranges
+        return date
+
+    def earliest(self) -> dt.date:
+        """The first day the date can mean, for sorting and range filters."""
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    def __str__(self) -> str:
+        text = f"{self.year:04d}"
+        if self.month is not None:
+            text += f"-{self.month:02d}"
+            if self.day is not None:
+                text += f"-{self.day:02d}"
+        return text
+
+
+AgeUnit = Literal["YEARS", "MONTHS", "WEEKS", "DAYS", "HOURS", "MINUTES"]
+_DAYS_PER_UNIT = {"YEARS": 365.25, "MONTHS": 365.25 / 12, "WEEKS": 7.0, "DAYS": 1.0, "HOURS": 1 / 24, "MINUTES": 1 / 1440}
+_AGE_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(year|month|week|day|hour|minute)s?\s*$", re.IGNORECASE)
+
+
+class Age(Model):
+    """An age limit as the registry states it, e.g. ``18 Years``."""
+
+    value: float
+    unit: AgeUnit
+
+    @classmethod
+    def parse(cls, text: str) -> Age | None:
+        """``"18 Years"`` -> Age(18, YEARS); ``"N/A"`` or anything unrecognised -> None."""
+        match = _AGE_PATTERN.match(text)
+        if not match:
+            return None
+        return cls(value=float(match.group(1)), unit=match.group(2).upper() + "S")  # type: ignore[arg-type]
+
+    @property
+    def years(self) -> float:
+        return self.value * _DAYS_PER_UNIT[self.unit] / 365.25
+
+    def __str__(self) -> str:
+        number = int(self.value) if self.value.is_integer() else self.value
+        unit = self.unit.lower()
+        return f"{number} {unit[:-1] if number == 1 else unit}"
+
+
+class Criterion(Model):
+    """One eligibility criterion; sub-bullets stay under their parent."""
+
+    text: str
+    children: list[Criterion] = Field(default_factory=list)
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+class Criteria(Model):
+    """Eligibility text split into ordered inclusion and exclusion lists.
+
+    `other` keeps text that belongs to neither list (a preamble, a note), so nothing is lost.
+    """
+
+    inclusion: list[Criterion] = Field(default_factory=list)
+    exclusion: list[Criterion] = Field(default_factory=list)
+    other: list[Criterion] = Field(default_factory=list)
+
+    def all_texts(self) -> list[str]:
+        return [c.text for group in (self.other, self.inclusion, self.exclusion) for top in group for c in top.walk()]
+
+
+class Eligibility(Model):
+    criteria_text: str | None = None
+    criteria: Criteria = Field(default_factory=Criteria)
+    minimum_age: Age | None = None
+    maximum_age: Age | None = None
+    sex: Literal["ALL", "FEMALE", "MALE"] | None = None
+    gender_based: bool | None = None
+    healthy_volunteers: bool | None = None
+    std_ages: list[str] = Field(default_factory=list)
+    study_population: str | None = None
+
+    def admits(self, *, age_years: float | None = None, sex: str | None = None) -> bool:
+        """Whether a person of this age and sex fits the stated age and sex limits."""
+        if age_years is not None:
+            if self.minimum_age and age_years < self.minimum_age.years:
+                return False
+            if self.maximum_age and age_years > self.maximum_age.years:
+                return False
+        if sex is not None and self.sex not in (None, "ALL") and self.sex != sex.upper():
+            return False
+        return True
+
+
+class Organization(Model):
+    name: str
+    #: the registry's sponsor class: INDUSTRY, NIH, FED, OTHER_GOV, NETWORK, OTHER, INDIV ...
+    agency_class: str | None = None
+
+
+class ResponsibleParty(Model):
+    type: str | None = None
+    investigator_name: str | None = None
+    investigator_title: str | None = None
+    investigator_affiliation: str | None = None
+
+
+class MeshTerm(Model):
+    id: str | None = None
+    term: str
+
+
+class Intervention(Model):
+    type: str | None = None
+    name: str
+    other_names: list[str] = Field(default_factory=list)
+    description: str | None = None
+    arm_group_labels: list[str] = Field(default_factory=list)
+
+
+class ArmGroup(Model):
+    label: str
+    type: str | None = None
+    description: str | None = None
+    intervention_names: list[str] = Field(default_factory=list)
+
+
+class GeoPoint(Model):
+    lat: float
+    lon: float
+
+
+class Location(Model):
+    facility: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    country: str | None = None
+    status: str | None = None
+    geo: GeoPoint | None = None
+
+
+class SecondaryId(Model):
+    id: str
+    type: str | None = None
+    domain: str | None = None
+
+    @property
+    def is_eu_trial_number(self) -> bool:
+        """EudraCT (2004-000000-00) or CTIS (2023-500000-00-00) numbers."""
+        return bool(re.match(r"^\d{4}-\d{6}-\d{2}(-\d{2})?$", self.id)) or (self.type or "").startswith(("EUDRACT", "CTIS"))
+
+
+Source = Literal["api", "page", "snapshot"]
+
+
+class Provenance(Model):
+    source: Source = "api"
+    source_url: str | None = None
+    fetched_at: dt.datetime | None = None
+    content_hash: str | None = None
+    data_timestamp: str | None = None
+
+
+class PageDetails(Model):
+    """What only a patient-facing trial page (not the registry record) says."""
+
+    site: str
+    plain_language_summary: str | None = None
+    current_as_of: dt.date | None = None
+    patients_applied: int | None = None
+    sponsor_description: str | None = None
+    gender: str | None = None
+    launched_on: dt.date | None = None
+
+
+class Trial(Model):
+    nct_id: str
+    brief_title: str | None = None
+    official_title: str | None = None
+    acronym: str | None = None
+    brief_summary: str | None = None
+    detailed_description: str | None = None
+
+    overall_status: str | None = None
+    last_known_status: str | None = None
+    why_stopped: str | None = None
+    status_verified_date: PartialDate | None = None
+    start_date: PartialDate | None = None
+    primary_completion_date: PartialDate | None = None
+    completion_date: PartialDate | None = None
+    first_posted: dt.date | None = None
+    last_update_posted: dt.date | None = None
+
+    lead_sponsor: Organization | None = None
+    collaborators: list[Organization] = Field(default_factory=list)
+    responsible_party: ResponsibleParty | None = None
+
+    conditions: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    condition_mesh: list[MeshTerm] = Field(default_factory=list)
+    condition_mesh_ancestors: list[MeshTerm] = Field(default_factory=list)
+    intervention_mesh: list[MeshTerm] = Field(default_factory=list)
+    intervention_mesh_ancestors: list[MeshTerm] = Field(default_factory=list)
+
+    interventions: list[Intervention] = Field(default_factory=list)
+    arm_groups: list[ArmGroup] = Field(default_factory=list)
+    phases: list[str] = Field(default_factory=list)
+    study_type: str | None = None
+    enrollment: int | None = None
+    enrollment_type: str | None = None
+
+    eligibility: Eligibility = Field(default_factory=Eligibility)
+    locations: list[Location] = Field(default_factory=list)
+    secondary_ids: list[SecondaryId] = Field(default_factory=list)
+    has_results: bool = False
+
+    page: PageDetails | None = None
+    provenance: Provenance = Field(default_factory=Provenance)
+    #: modules of the record this version of trialwatch does not read, kept by name so nothing is silently ignored
+    unrecognised_modules: list[str] = Field(default_factory=list)
+
+    @field_validator("nct_id")
+    @classmethod
+    def _canonical_nct_id(cls, value: str) -> str:
+        return normalize_nct_id(value)
+
+    @field_validator("overall_status", "last_known_status")
+    @classmethod
+    def _known_status(cls, value: str | None) -> str | None:
+        if value is not None and value not in OverallStatus.__members__:
+            logger.warning("unknown overall status %r kept as-is", value)
+        return value
+
+    @property
+    def title(self) -> str:
+        return self.brief_title or self.official_title or self.nct_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.overall_status in OPEN_STATUSES
+
+    @property
+    def registry_url(self) -> str:
+        return f"https://clinicaltrials.gov/study/{self.nct_id}"
+
+    def drug_names(self) -> list[str]:
+        """Intervention names and their other (brand, code) names, in record order, without repeats."""
+        names: dict[str, None] = {}
+        for intervention in self.interventions:
+            for name in (intervention.name, *intervention.other_names):
+                names.setdefault(name, None)
+        return list(names)
+
+    def countries(self) -> list[str]:
+        return list(dict.fromkeys(loc.country for loc in self.locations if loc.country))
