@@ -79,3 +79,7 @@ class LockedError(TrialwatchError):
 
 class SearchIndexError(TrialwatchError):
     """The search index is missing, corrupt or cannot be written."""
+
+
+class InvalidRecord(TrialwatchError):
+    """A registry record that cannot be read as a trial (for example, one without an NCT id)."""

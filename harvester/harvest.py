@@ -1,0 +1,159 @@
+"""Harvest registry records into the store: one transaction per page, one run row per harvest."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from harvester.client import RegistryClient, StudyQuery
+from harvester.errors import InvalidRecord
+from harvester.models import normalize_nct_id
+from harvester.parse import parse_study
+from harvester.store import Outcome, Store, canonical_api_hash, utc_now
+
+logger = logging.getLogger(__name__)
+
+SNAPSHOT_SOURCE_URL = "trialwatch:bundled-snapshot"
+
+#: called after each stored page with the number of records it held
+Progress = Callable[[int], None]
+
+
+@dataclass
+class HarvestSummary:
+    run_id: int
+    data_timestamp: str | None = None
+    total: int | None = None
+    fetched: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    changed_ids: list[str] = field(default_factory=list)
+
+    def count(self, nct_id: str, outcome: Outcome) -> None:
+        self.fetched += 1
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        if outcome != "unchanged":
+            self.changed_ids.append(nct_id)
+
+    def line(self) -> str:
+        text = f"fetched {self.fetched}, new {self.new}, changed {self.changed}, unchanged {self.unchanged}"
+        return text + (f", skipped {self.skipped} without a valid NCT id" if self.skipped else "")
+
+    def counters(self) -> dict[str, int]:
+        return {"fetched": self.fetched, "new": self.new, "changed": self.changed,
+                "unchanged": self.unchanged, "skipped": self.skipped}
+
+
+def record_bytes(record: dict[str, Any]) -> bytes:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def store_record(
+    store: Store,
+    record: dict[str, Any],
+    *,
+    fetched_at: str,
+    api_url: str | None,
+    data_timestamp: str | None,
+    run_id: int | None,
+) -> tuple[str, Outcome]:
+    """Validate one API record by parsing it, then keep it as a version. Raises `InvalidRecord`.
+
+    `api_url` is the registry the record came from; None means the bundled snapshot.
+    """
+    trial = parse_study(record)
+    outcome = store.add_version(
+        nct_id=trial.nct_id,
+        source="api",
+        raw=record_bytes(record),
+        content_hash=canonical_api_hash(record),
+        fetched_at=fetched_at,
+        source_url=f"{api_url}/studies/{trial.nct_id}" if api_url else SNAPSHOT_SOURCE_URL,
+        last_update_posted=trial.last_update_posted.isoformat() if trial.last_update_posted else None,
+        data_timestamp=data_timestamp,
+        run_id=run_id,
+    )
+    return trial.nct_id, outcome
+
+
+def _store_batch(store: Store, records: Iterable[dict[str, Any]], summary: HarvestSummary, api_url: str) -> None:
+    fetched_at = utc_now()
+    with store.transaction():
+        for record in records:
+            try:
+                nct_id, outcome = store_record(
+                    store, record, fetched_at=fetched_at, api_url=api_url,
+                    data_timestamp=summary.data_timestamp, run_id=summary.run_id,
+                )
+            except InvalidRecord as error:
+                summary.skipped += 1
+                logger.warning("skipped a record: %s", error)
+                continue
+            summary.count(nct_id, outcome)
+
+
+def harvest_query(
+    client: RegistryClient, store: Store, query: StudyQuery, *, progress: Progress | None = None, kind: str = "harvest"
+) -> HarvestSummary:
+    """Fetch every study matching `query`, page by page, and store each page in one transaction."""
+    summary = _begin(client, store, kind, {"query": query.to_params()})
+    with _recorded(store, summary):
+        for page in client.iter_pages(query):
+            if page.total_count is not None:
+                summary.total = page.total_count
+            _store_batch(store, page.studies, summary, client.base_url)
+            if progress:
+                progress(len(page.studies))
+    return summary
+
+
+def harvest_ids(
+    client: RegistryClient, store: Store, nct_ids: Iterable[str], *, progress: Progress | None = None
+) -> HarvestSummary:
+    """Fetch and store the given studies one by one (each in its own transaction)."""
+    ids = [normalize_nct_id(value) for value in nct_ids]
+    summary = _begin(client, store, "harvest", {"ids": ids})
+    summary.total = len(ids)
+    with _recorded(store, summary):
+        for nct_id in ids:
+            _store_batch(store, [client.fetch_study(nct_id)], summary, client.base_url)
+            if progress:
+                progress(1)
+    return summary
+
+
+def _begin(client: RegistryClient, store: Store, kind: str, query: dict[str, Any]) -> HarvestSummary:
+    run_id = store.start_run(kind, {**query, "api_url": client.base_url})
+    summary = HarvestSummary(run_id=run_id)
+    try:
+        summary.data_timestamp = client.version().data_timestamp
+    except BaseException as error:
+        _finish(store, summary, "failed", str(error))
+        raise
+    store.update_run(run_id, data_timestamp=summary.data_timestamp)
+    return summary
+
+
+@contextmanager
+def _recorded(store: Store, summary: HarvestSummary) -> Iterator[None]:
+    """Record the run's outcome whatever happens; pages already committed stay committed."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        _finish(store, summary, "interrupted", "interrupted")
+        raise
+    except BaseException as error:
+        _finish(store, summary, "failed", str(error) or repr(error))
+        raise
+    else:
+        _finish(store, summary, "ok", None)
+
+
+def _finish(store: Store, summary: HarvestSummary, outcome: str, message: str | None) -> None:
+    store.update_run(summary.run_id, outcome=outcome, message=message, finished_at=utc_now(), **summary.counters())

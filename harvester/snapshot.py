@@ -1,0 +1,80 @@
+"""The bundled snapshot: real registry records shipped inside the package, for work with no network."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from harvester.errors import InvalidRecord
+from harvester.harvest import HarvestSummary, store_record
+from harvester.store import Store, utc_now
+
+logger = logging.getLogger(__name__)
+
+SNAPSHOT_META_KEY = "bundled_snapshot"
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    data_date: str
+    built: str
+    records: int
+
+    def describe(self) -> str:
+        return f"bundled snapshot of {self.records} real ClinicalTrials.gov records (registry data of {self.data_date})"
+
+
+def read_snapshot() -> dict[str, Any]:
+    """The snapshot file's content: records (API v2 JSON), data date and sources."""
+    data = resources.files("harvester").joinpath("data/snapshot.json.gz").read_bytes()
+    return json.loads(gzip.decompress(data))
+
+
+def load_snapshot(store: Store) -> SnapshotInfo:
+    """Store every snapshot record as a version (unchanged ones are not duplicated) and remember the snapshot."""
+    snapshot = read_snapshot()
+    run_id = store.start_run("snapshot", {"data_date": snapshot["data_date"]})
+    summary = HarvestSummary(run_id=run_id, data_timestamp=snapshot["data_date"])
+    with store.transaction():
+        for record in snapshot["records"]:
+            data_date = record.get("derivedSection", {}).get("miscInfoModule", {}).get("versionHolder")
+            try:
+                nct_id, outcome = store_record(
+                    store, record, fetched_at=data_date or snapshot["built"], api_url=None,
+                    data_timestamp=data_date, run_id=run_id,
+                )
+            except InvalidRecord as error:
+                summary.skipped += 1
+                logger.warning("skipped a snapshot record: %s", error)
+                continue
+            summary.count(nct_id, outcome)
+        info = SnapshotInfo(data_date=snapshot["data_date"], built=snapshot["built"], records=len(snapshot["records"]))
+        store.set_meta(SNAPSHOT_META_KEY, json.dumps(info.__dict__))
+        store.update_run(run_id, outcome="ok", finished_at=utc_now(), **summary.counters())
+    return info
+
+
+def snapshot_in_use(store: Store) -> SnapshotInfo | None:
+    """The snapshot loaded into this store, if any."""
+    value = store.get_meta(SNAPSHOT_META_KEY)
+    return SnapshotInfo(**json.loads(value)) if value else None
+
+
+def snapshot_only(store: Store) -> SnapshotInfo | None:
+    """The snapshot, when it is all this store holds (no harvest has succeeded yet)."""
+    info = snapshot_in_use(store)
+    harvested = store.execute("SELECT 1 FROM runs WHERE kind != 'snapshot' AND outcome = 'ok' LIMIT 1").fetchone()
+    if info is None or harvested:
+        return None
+    return info
+
+
+def ensure_data(store: Store) -> SnapshotInfo | None:
+    """Load the bundled snapshot into an empty store; returns it when it was loaded now."""
+    if store.count_trials():
+        return None
+    return load_snapshot(store)

@@ -1,0 +1,124 @@
+"""A small local server speaking ClinicalTrials.gov API v2, serving real records, for end-to-end tests.
+
+It implements what trialwatch relies on: `/version`, `/studies` (query.cond / query.intr / query.term as
+case-insensitive text matches, filter.overallStatus, filter.advanced `AREA[LastUpdatePostDate]RANGE[a,b]`,
+pageSize, opaque pageToken paging, countTotal on the first page) and `/studies/{nctId}` (404 for unknown ids).
+Faults are scripted with `fail_next(status, ...)`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+_RANGE = re.compile(r"AREA\[LastUpdatePostDate\]RANGE\[([^,\]]+),([^\]]+)\]")
+
+
+class FakeRegistry:
+    def __init__(self, records: list[dict[str, Any]], data_timestamp: str = "2026-11-24T09:00:00") -> None:
+        self.records = {r["protocolSection"]["identificationModule"]["nctId"]: r for r in records}
+        self.data_timestamp = data_timestamp
+        self.requests: list[str] = []
+        self._faults: deque[tuple[int, dict[str, str]]] = deque()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/api/v2"
+
+    def __enter__(self) -> FakeRegistry:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def set_records(self, records: list[dict[str, Any]]) -> None:
+        self.records = {r["protocolSection"]["identificationModule"]["nctId"]: r for r in records}
+
+    def fail_next(self, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
+        """Answer the next `times` requests with `status` (e.g. 429 with Retry-After, 503)."""
+        self._faults.extend([(status, headers or {})] * times)
+
+    # --- the API --------------------------------------------------------------------------------------------
+
+    def _matching(self, params: dict[str, str]) -> list[dict[str, Any]]:
+        found = []
+        for nct_id in sorted(self.records):
+            record = self.records[nct_id]
+            text = json.dumps(record).lower()
+            if any(params.get(key) and params[key].lower() not in text for key in ("query.cond", "query.intr", "query.term")):
+                continue
+            statuses = set(re.split(r"[,|]", params["filter.overallStatus"])) if "filter.overallStatus" in params else None
+            if statuses and record["protocolSection"]["statusModule"]["overallStatus"] not in statuses:
+                continue
+            if (match := _RANGE.search(params.get("filter.advanced", ""))) and not _in_range(record, *match.groups()):
+                continue
+            found.append(record)
+        return found
+
+    def _studies_page(self, params: dict[str, str]) -> dict[str, Any]:
+        matching = self._matching(params)
+        size = min(int(params.get("pageSize", 10)), 1000)
+        offset = int(base64.urlsafe_b64decode(params["pageToken"]).decode()) if "pageToken" in params else 0
+        page: dict[str, Any] = {"studies": matching[offset : offset + size]}
+        if params.get("countTotal") == "true" and "pageToken" not in params:
+            page["totalCount"] = len(matching)
+        if offset + size < len(matching):
+            page["nextPageToken"] = base64.urlsafe_b64encode(str(offset + size).encode()).decode()
+        return page
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        registry = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                registry.requests.append(self.path)
+                if registry._faults:
+                    status, headers = registry._faults.popleft()
+                    self._send(status, f"status {status}".encode(), "text/plain", headers)
+                    return
+                url = urlsplit(self.path)
+                params = {key: values[-1] for key, values in parse_qs(url.query).items()}
+                path = url.path.removeprefix("/api/v2")
+                if path == "/version":
+                    body: Any = {"apiVersion": "2.0.5", "dataTimestamp": registry.data_timestamp}
+                elif path == "/studies":
+                    body = registry._studies_page(params)
+                elif path.startswith("/studies/") and path[9:].upper() in registry.records:
+                    body = registry.records[path[9:].upper()]
+                elif path.startswith("/studies/"):
+                    self._send(404, b"Study not found", "text/plain")
+                    return
+                else:
+                    self._send(404, b"Not found", "text/plain")
+                    return
+                self._send(200, json.dumps(body).encode(), "application/json")
+
+        return Handler
+
+
+def _in_range(record: dict[str, Any], low: str, high: str) -> bool:
+    posted = record["protocolSection"]["statusModule"].get("lastUpdatePostDateStruct", {}).get("date", "")
+    return (low == "MIN" or posted >= low) and (high == "MAX" or posted <= high)

@@ -1,0 +1,150 @@
+"""Golden tests of the API v2 parser on real records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+
+from harvester.errors import InvalidRecord
+from harvester.models import Age, PartialDate
+from harvester.parse import parse_study
+from tests.records import fixture_record, snapshot_ids, snapshot_record
+
+
+@pytest.mark.parametrize("nct_id", snapshot_ids())
+def test_every_snapshot_record_parses(nct_id):
+    trial = parse_study(snapshot_record(nct_id))
+    assert trial.nct_id == nct_id
+    assert trial.overall_status
+    assert trial.brief_title
+
+
+def test_nci_alchemist_record():
+    trial = parse_study(snapshot_record("NCT04267848"))
+    assert trial.overall_status == "RECRUITING"
+    assert trial.lead_sponsor.name == "National Cancer Institute (NCI)"
+    assert trial.lead_sponsor.agency_class == "NIH"
+    assert trial.start_date == PartialDate(year=2020, month=6, day=16, type="ACTUAL")
+    assert trial.primary_completion_date.type == "ESTIMATED"
+    assert trial.status_verified_date == PartialDate(year=2025, month=8)
+    assert str(trial.status_verified_date) == "2025-08"
+    assert trial.last_update_posted == dt.date(2025, 9, 10)
+    carboplatin = next(i for i in trial.interventions if i.name == "Carboplatin")
+    assert carboplatin.type == "DRUG"
+    assert "Blastocarb" in carboplatin.other_names
+    assert "Blastocarb" in trial.drug_names()
+    assert {m.term for m in trial.intervention_mesh} >= {"Carboplatin", "Cisplatin", "Pemetrexed"}
+    assert trial.eligibility.minimum_age == Age(value=18, unit="YEARS")
+    assert trial.eligibility.maximum_age is None
+    assert trial.eligibility.sex == "ALL"
+    assert len(trial.locations) == 1148
+    anchorage = trial.locations[0]
+    assert (anchorage.city, anchorage.state, anchorage.status) == ("Anchorage", "Alaska", "SUSPENDED")
+    assert anchorage.geo.lat == pytest.approx(61.21806)
+    assert [s.id for s in trial.secondary_ids][:2] == ["NCI-2020-00751", "A081801"]
+    criteria = trial.eligibility.criteria
+    # this record's text has an "Inclusion Criteria:" heading and no exclusion heading
+    assert len(criteria.inclusion) > 20 and criteria.exclusion == []
+    assert criteria.inclusion[0].text == "A female of childbearing potential is a sexually mature female who:"
+    assert [c.text for c in criteria.inclusion[0].children] == [
+        "Has not undergone a hysterectomy or bilateral oophorectomy; or",
+        "Has not been naturally postmenopausal for at least 12 consecutive months (i.e., has had menses at any time"
+        " in the preceding 12 consecutive months)",
+    ]
+
+
+def test_person_as_lead_sponsor_and_month_only_start():
+    trial = parse_study(fixture_record("NCT00763412.v2.json"))
+    assert trial.lead_sponsor.name == "Arbelaez, Ana Maria"
+    assert trial.lead_sponsor.agency_class == "INDIV"
+    assert len(trial.collaborators) == 4
+    assert len(trial.keywords) == 10
+    assert trial.start_date == PartialDate(year=2006, month=11)
+    assert trial.start_date.day is None and trial.start_date.type is None
+    repaglinide = next(i for i in trial.interventions if i.name == "repaglinide")
+    assert repaglinide.other_names == ["Prandin"]
+    assert (trial.eligibility.minimum_age.years, trial.eligibility.maximum_age.years) == (12, 24)
+
+
+def test_unknown_status_keeps_last_known_status():
+    trial = parse_study(fixture_record("NCT04207047.v2.json"))
+    assert trial.overall_status == "UNKNOWN"
+    assert trial.last_known_status == "ACTIVE_NOT_RECRUITING"
+
+
+def test_eu_trial_number_among_secondary_ids():
+    trial = parse_study(snapshot_record("NCT02552212"))
+    assert [s.id for s in trial.secondary_ids if s.is_eu_trial_number] == ["2015-001894-41"]
+
+
+def test_terminated_trial_has_why_stopped_and_untyped_start():
+    trial = parse_study(snapshot_record("NCT00184067"))
+    assert trial.overall_status == "TERMINATED"
+    assert trial.start_date == PartialDate(year=2004, month=5)
+
+
+def test_unknown_future_status_is_kept_with_a_warning(caplog):
+    record = snapshot_record("NCT04523987")  # derived: overallStatus replaced by an invented future value
+    record["protocolSection"]["statusModule"]["overallStatus"] = "PAUSED_FOR_REVIEW"
+    with caplog.at_level(logging.WARNING):
+        trial = parse_study(record)
+    assert trial.overall_status == "PAUSED_FOR_REVIEW"
+    assert "PAUSED_FOR_REVIEW" in caplog.text
+
+
+def test_missing_optional_modules_leave_fields_empty():
+    record = snapshot_record("NCT04523987")  # derived: every module but identification removed
+    record["protocolSection"] = {"identificationModule": record["protocolSection"]["identificationModule"]}
+    del record["derivedSection"]
+    trial = parse_study(record)
+    assert trial.nct_id == "NCT04523987"
+    assert trial.overall_status is None and trial.interventions == [] and trial.locations == []
+    assert trial.eligibility.criteria.inclusion == []
+
+
+def test_record_without_nct_id_is_rejected():
+    record = snapshot_record("NCT04523987")  # derived: nctId removed
+    del record["protocolSection"]["identificationModule"]["nctId"]
+    with pytest.raises(InvalidRecord, match="nctId"):
+        parse_study(record)
+
+
+def test_malformed_date_is_dropped_not_fatal(caplog):
+    record = snapshot_record("NCT04523987")  # derived: start date garbled
+    record["protocolSection"]["statusModule"]["startDateStruct"] = {"date": "2019-13-45", "type": "ACTUAL"}
+    trial = parse_study(record)
+    assert trial.start_date is None
+    assert "malformed date" in caplog.text
+
+
+def test_unrecognised_modules_are_reported():
+    record = snapshot_record("NCT04523987")  # derived: a module from a future API version added
+    record["protocolSection"]["futureModule"] = {"x": 1}
+    assert parse_study(record).unrecognised_modules == ["protocolSection.futureModule"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2015-08", "2015-08"), ("2014-08-05", "2014-08-05"), ("2020", "2020")],
+)
+def test_partial_dates_keep_their_precision(text, expected):
+    assert str(PartialDate.parse(text)) == expected
+
+
+@pytest.mark.parametrize("text", ["2015-8-1x", "", "2015-13", "2015-02-30"])
+def test_partial_date_rejects_nonsense(text):
+    with pytest.raises(ValueError):
+        PartialDate.parse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "years"), [("18 Years", 18), ("6 Months", 0.5), ("1 Year", 1), ("4 Weeks", 28 / 365.25)]
+)
+def test_age_in_years(text, years):
+    assert Age.parse(text).years == pytest.approx(years)
+
+
+def test_age_not_applicable():
+    assert Age.parse("N/A") is None

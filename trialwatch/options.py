@@ -1,0 +1,77 @@
+"""Options every command shares, and the helpers commands use to open the data dir."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from trialwatch.config import API_URL_ENV, DATA_ENV, DEFAULT_API_URL, Settings, default_data_dir
+
+logger = logging.getLogger("trialwatch")
+
+
+def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --data-dir and --api-url to a command; it receives them as one `settings` argument."""
+
+    @click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar=DATA_ENV,
+        show_envvar=True,
+        default=default_data_dir,
+        show_default="$XDG_DATA_HOME/trialwatch",
+        help="Where the store and index live.",
+    )
+    @click.option(
+        "--api-url",
+        envvar=API_URL_ENV,
+        show_envvar=True,
+        default=DEFAULT_API_URL,
+        show_default=True,
+        help="ClinicalTrials.gov API v2 base URL (or a mirror, proxy or test server).",
+    )
+    @functools.wraps(command)
+    def wrapper(*args: Any, data_dir: Path, api_url: str, **kwargs: Any) -> Any:
+        settings = Settings(data_dir=data_dir, api_url=api_url.rstrip("/"))
+        return command(*args, settings=settings, **kwargs)
+
+    return wrapper
+
+
+def open_store(settings: Settings, *, load_snapshot: bool = True):
+    """Open the data dir's store; an empty one gets the bundled snapshot, and stderr says so."""
+    from harvester.snapshot import ensure_data, snapshot_only
+    from harvester.store import Store
+
+    store = Store.open(settings.data_dir)
+    if load_snapshot:
+        loaded = ensure_data(store)
+        if loaded:
+            click.echo(f"trialwatch: empty data dir {settings.data_dir}: loaded the {loaded.describe()}", err=True)
+        elif (snapshot := snapshot_only(store)) is not None:
+            click.echo(f"trialwatch: using the {snapshot.describe()}; `trialwatch harvest` fetches fresh data", err=True)
+    return store
+
+
+def http_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --min-interval, --retries and --timeout; the command receives them as `http_settings`."""
+
+    @click.option("--min-interval", type=click.FloatRange(0), default=1.0, show_default=True,
+                  help="Seconds between requests (the registry's robots.txt asks for 1).")
+    @click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True,
+                  help="Retries after a 429, a 5xx, a timeout or a connection error, with exponential backoff.")
+    @click.option("--timeout", type=click.FloatRange(1), default=30.0, show_default=True,
+                  help="Seconds to wait for each phase of a request.")
+    @functools.wraps(command)
+    def wrapper(*args: Any, min_interval: float, retries: int, timeout: float, **kwargs: Any) -> Any:
+        from harvester.http import HttpSettings
+
+        settings = HttpSettings(min_interval=min_interval, max_attempts=retries + 1, timeout=timeout)
+        return command(*args, http_settings=settings, **kwargs)
+
+    return wrapper
