@@ -95,6 +95,15 @@ def main(shared: Path) -> None:
         return (shared / relative).read_bytes()
 
     search = {**FORMAT, "query.cond": "lupus", "query.intr": "lenalidomide", "pageSize": "2"}
+    search_pages = [
+        Interaction("/studies", search, 200, "OK",
+                    read("pages/page-pageSize2-NCT00184067-NCT03934567.cyanheads-2025-06-17.json")),
+        Interaction("/studies", {**search, "pageToken": "NF0g5JCG"}, 200, "OK",
+                    read("pages/page-with-nextPageToken-NCT04523987.v2.json")),
+        Interaction("/studies", {**search, "pageToken": "NF0g5JE"}, 200, "OK",
+                    read("pages/page-single-NCT06388018.v2.json")),
+    ]
+    version = Interaction("/version", {}, 200, "OK", b'{"apiVersion":"2.0.5","dataTimestamp":"2025-09-11T09:15:04"}')
     write_cassette(
         "search_multipage.yaml",
         """
@@ -106,14 +115,7 @@ Bodies: real /studies pages copied byte for byte (no body was changed):
 DERIVED: the requests. The pages answered other queries; they are served here for a lupus query, and each
 later request carries the previous page's real token. None of the studies is a lupus trial.
         """,
-        [
-            Interaction("/studies", search, 200, "OK",
-                        read("pages/page-pageSize2-NCT00184067-NCT03934567.cyanheads-2025-06-17.json")),
-            Interaction("/studies", {**search, "pageToken": "NF0g5JCG"}, 200, "OK",
-                        read("pages/page-with-nextPageToken-NCT04523987.v2.json")),
-            Interaction("/studies", {**search, "pageToken": "NF0g5JE"}, 200, "OK",
-                        read("pages/page-single-NCT06388018.v2.json")),
-        ],
+        search_pages,
     )
 
     counted = {**FORMAT, "query.cond": "lupus", "query.intr": "lenalidomide", "pageSize": "1"}
@@ -156,7 +158,16 @@ GET /version. DERIVED body: no real /version answer is stored. Built from the sp
 (apiVersion, dataTimestamp as yyyy-MM-dd'T'HH:mm:ss); apiVersion 2.0.5 as in third-party mocks; the date is
 NCT04267848's versionHolder (2025-09-11), the time of day is made up.
         """,
-        [Interaction("/version", {}, 200, "OK", b'{"apiVersion":"2.0.5","dataTimestamp":"2025-09-11T09:15:04"}')],
+        [version],
+    )
+
+    write_cassette(
+        "harvest_lupus.yaml",
+        """
+A whole harvest as `harvest_query` makes it: GET /version (the DERIVED body of version.yaml), then the three
+real /studies pages of search_multipage.yaml for query.cond=lupus&query.intr=lenalidomide&pageSize=2.
+        """,
+        [version, *search_pages],
     )
 
     write_cassette(
