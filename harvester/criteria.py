@@ -28,8 +28,12 @@ Decisions (each one keeps every word of the text in exactly one criterion; see `
 * Nesting. A more indented item is a child of the item above it. At equal indentation an item of another kind
   (number, letter, roman numeral, bullet) is a child of the item above it unless it continues an open list of
   its own kind, so ``1. / a. / b. / 2.`` without indentation still nests.
-* Continuations. An unmarked line right after a line of text continues that text, and an indented unmarked
-  line after a blank line is a further paragraph of the item it is indented under.
+* Continuations. An unmarked line right after a line of text continues that text (unless it is unindented and
+  ends in ``:``, which makes it a sub-heading); an indented unmarked line after a blank line is a further
+  paragraph of the item it is indented under. Lines of one criterion are joined with a space.
+* Markers. ``*``, ``-``, ``•`` ... bullets, ``1.``, ``1)``, ``(1)``, ``1.2.``, ``a)``, ``(b)``, ``iv.`` are
+  dropped, several in a row too (``* a) Cohort 1`` -> ``Cohort 1``); a marker needs a space after it except a
+  number glued to a word (``1.Age``). A line that is only a marker is a blank line.
 * Escapes. Markdown backslash escapes are removed from criterion text (``\\>=`` -> ``>=``); list markers and
   headings are recognised before unescaping, so an escaped ``\\*`` is text, not a bullet.
 """
