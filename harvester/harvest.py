@@ -19,8 +19,8 @@ logger = logging.getLogger(__name__)
 
 SNAPSHOT_SOURCE_URL = "trialwatch:bundled-snapshot"
 
-#: called after each stored page with the number of records it held
-Progress = Callable[[int], None]
+#: called after each stored page with the number of records it held and the total expected (when known)
+Progress = Callable[[int, int | None], None]
 
 
 @dataclass
@@ -109,7 +109,7 @@ def harvest_query(
                 summary.total = page.total_count
             _store_batch(store, page.studies, summary, client.base_url)
             if progress:
-                progress(len(page.studies))
+                progress(len(page.studies), summary.total)
     return summary
 
 
@@ -124,7 +124,7 @@ def harvest_ids(
         for nct_id in ids:
             _store_batch(store, [client.fetch_study(nct_id)], summary, client.base_url)
             if progress:
-                progress(1)
+                progress(1, summary.total)
     return summary
 
 

@@ -65,7 +65,7 @@ def cli(verbose: int) -> None:
 
 def error_line(error: TrialwatchError) -> str:
     message = str(error).splitlines()[0] if str(error) else type(error).__name__
-    return f"trialwatch: error: {message}" + (f" ({error.hint})" if error.hint else "")
+    return f"trialwatch: error: {message}" + (f" (hint: {error.hint})" if error.hint else "")
 
 
 class CommandFailed(click.ClickException):

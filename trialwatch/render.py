@@ -12,8 +12,9 @@ MAX_PLACES = 15
 
 
 def _wrap(text: str, indent: str, width: int = WIDTH) -> str:
+    """Fill `text` after `indent`; continuation lines line up under the text, not under a bullet."""
     return textwrap.fill(" ".join(text.split()), width=width, initial_indent=indent,
-                         subsequent_indent=indent + "  ", break_on_hyphens=False)
+                         subsequent_indent=" " * len(indent), break_on_hyphens=False)
 
 
 def _criteria_lines(criteria: Iterable[Criterion], depth: int = 1) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 import click
@@ -13,16 +12,32 @@ from trialwatch.config import Settings
 from trialwatch.options import common_options, http_options, open_store
 
 if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
+
     from harvester.http import HttpSettings
 
 STATUS_CHOICES = [status.name.lower().replace("_", "-") for status in OverallStatus]
 
 
-def _progress_bar(total: int | None, label: str):
-    """A progress bar on an interactive terminal, nothing otherwise (cron, pipes)."""
-    if not sys.stderr.isatty():
-        return nullcontext(None)
-    return click.progressbar(length=total or 0, label=label, file=sys.stderr, show_pos=True)
+class TerminalProgress:
+    """A progress bar on an interactive terminal, started once the total is known; silent under cron or a pipe."""
+
+    def __init__(self, label: str) -> None:
+        self._label = label
+        self._bar: ProgressBar[int] | None = None
+        self._enabled = sys.stderr.isatty()
+
+    def __call__(self, count: int, total: int | None) -> None:
+        if not self._enabled:
+            return
+        if self._bar is None:
+            self._bar = click.progressbar(length=total or count, label=self._label, file=sys.stderr, show_pos=True)
+            self._bar.__enter__()
+        self._bar.update(count)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
 
 
 @click.command()
@@ -74,10 +89,12 @@ def harvest(
 
     with open_store(settings, load_snapshot=False) as store, \
             RegistryClient(settings.api_url, http_settings) as client:
-        with _progress_bar(len(ids) or None, "harvesting") as bar:
-            advance = bar.update if bar is not None else None
+        progress = TerminalProgress("harvesting")
+        try:
             if query is not None:
-                summary = harvest_query(client, store, query, progress=advance)
+                summary = harvest_query(client, store, query, progress=progress)
             else:
-                summary = harvest_ids(client, store, ids, progress=advance)
+                summary = harvest_ids(client, store, ids, progress=progress)
+        finally:
+            progress.close()
     click.echo(summary.line())
