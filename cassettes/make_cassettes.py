@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import yaml
 from vcr.serialize import deserialize
@@ -35,10 +35,11 @@ class Interaction:
     content_type: str | None = "application/json"
     extra_headers: dict[str, str] = field(default_factory=dict)
     accept: str = "application/json"
+    base: str = API
 
     @property
     def uri(self) -> str:
-        return f"{API}{self.path}" + (f"?{urlencode(self.params)}" if self.params else "")
+        return f"{self.base}{self.path}" + (f"?{urlencode(self.params)}" if self.params else "")
 
     def as_dict(self) -> dict:
         headers = {}
@@ -52,7 +53,7 @@ class Interaction:
                 "uri": self.uri,
                 "body": None,
                 "headers": {
-                    "Host": ["clinicaltrials.gov"],
+                    "Host": [urlsplit(self.base).netloc],
                     "Accept": [self.accept],
                     "Accept-Encoding": ["gzip, deflate"],
                     "Connection": ["keep-alive"],
@@ -241,6 +242,163 @@ SOURCES.md F). Only the status line and body were reported; the other headers ar
         [Interaction("/studies/download", {"format": "csv", "query.cond": "cancer", "pageSize": "1"}, 400,
                      "Bad Request", b"Invalid prefix in parameter name: query.cond",
                      content_type="text/plain; charset=UTF-8", accept="text/html,*/*;q=0.8")],
+    )
+
+    write_refresh_cassettes(shared)
+    write_page_cassettes()
+
+
+# --- refresh scenario (issue 4): three nightly refreshes of the default "lupus" watch ---------------------------
+
+REFRESH_QUERY = {**FORMAT, "query.cond": "lupus OR cutaneous lupus erythematosus", "pageSize": "100"}
+#: the registry data timestamps of the three nights (DERIVED, like version.yaml's)
+REFRESH_DATA_TIMESTAMPS = ("2025-01-06T09:00:00", "2025-09-11T09:15:04", "2025-09-12T09:10:00")
+REFRESH_WINDOW = "AREA[LastUpdatePostDate]RANGE[2025-01-05,MAX]"  # night 1's data date minus one day
+
+
+def later_nct06714279(record: dict) -> dict:
+    """DERIVED: a later version of the real NCT06714279 (NOT_YET_RECRUITING): recruiting, criteria and a site changed.
+
+    Every field changed is listed in cassettes/README.md; everything else is the real record.
+    """
+    import copy
+
+    later = copy.deepcopy(record)
+    status = later["protocolSection"]["statusModule"]
+    status["overallStatus"] = "RECRUITING"
+    status["statusVerifiedDate"] = "2025-03"
+    status["startDateStruct"] = {"date": "2025-03-03", "type": "ACTUAL"}
+    status["lastUpdateSubmitDate"] = "2025-03-01"
+    status["lastUpdatePostDateStruct"] = {"date": "2025-03-04", "type": "ACTUAL"}
+    eligibility = later["protocolSection"]["eligibilityModule"]
+    old_exclusion = "* Patients failing to meet the above inclusion criteria."
+    assert old_exclusion in eligibility["eligibilityCriteria"]
+    eligibility["eligibilityCriteria"] = eligibility["eligibilityCriteria"].replace(
+        old_exclusion, "* Known allergy to local anaesthetic agents\n* Pregnancy")
+    later["protocolSection"]["contactsLocationsModule"]["locations"] = [
+        {"facility": "Beaumont Hospital", "status": "RECRUITING", "city": "Dublin", "country": "Ireland"}]
+    later["derivedSection"]["miscInfoModule"]["versionHolder"] = "2025-09-10"
+    return later
+
+
+def write_refresh_cassettes(shared: Path) -> None:
+    import json
+
+    def record(relative: str, nct_id: str | None = None) -> dict:
+        data = json.loads((shared / relative).read_bytes())
+        if nct_id is None:
+            return data
+        return next(s for s in data["studies"] if s["protocolSection"]["identificationModule"]["nctId"] == nct_id)
+
+    def page(*records: dict) -> bytes:
+        return json.dumps({"studies": list(records)}, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def version(stamp: str) -> Interaction:
+        return Interaction("/version", {}, 200, "OK", f'{{"apiVersion":"2.0.5","dataTimestamp":"{stamp}"}}'.encode())
+
+    melanoma = record("records/NCT00184067.v2.cyanheads-2025-06-17.json")
+    pancreatic = record("records/NCT04523987.v2.json")
+    lymphoma = record("records/NCT03934567.v2.cyanheads-2025-06-17.json")
+    cholecystectomy = record("pages/page-default-pageSize10.capybara-vh2024-12-19.json", "NCT06714279")
+    later = later_nct06714279(cholecystectomy)
+    sources = """
+Records (each re-serialised as compact JSON inside a DERIVED page body {"studies":[...]}; content unchanged):
+  NCT00184067  records/NCT00184067.v2.cyanheads-2025-06-17.json
+  NCT04523987  records/NCT04523987.v2.json
+  NCT03934567  records/NCT03934567.v2.cyanheads-2025-06-17.json
+  NCT06714279  pages/page-default-pageSize10.capybara-vh2024-12-19.json (studies[2]), NOT_YET_RECRUITING
+None of them is a lupus trial: the pages answer the default lupus watch with other real records.
+The /version bodies are DERIVED (dataTimestamp chosen for the scenario)."""
+    write_cassette(
+        "refresh_1_full.yaml",
+        f"""
+Refresh night 1 of the "lupus" watch: its first refresh, so a complete listing (no date filter).
+GET /version (dataTimestamp {REFRESH_DATA_TIMESTAMPS[0]}), then one /studies page: NCT00184067, NCT04523987,
+NCT06714279 (real, NOT_YET_RECRUITING).{sources}
+        """,
+        [version(REFRESH_DATA_TIMESTAMPS[0]),
+         Interaction("/studies", REFRESH_QUERY, 200, "OK", page(melanoma, pancreatic, cholecystectomy))],
+    )
+    write_cassette(
+        "refresh_2_incremental.yaml",
+        f"""
+Refresh night 2: incremental, filter.advanced={REFRESH_WINDOW}.
+GET /version (dataTimestamp {REFRESH_DATA_TIMESTAMPS[1]}), then one /studies page: a later version of NCT06714279
+(DERIVED, see cassettes/README.md: RECRUITING, verified 2025-03, started 2025-03-03, last update posted
+2025-03-04, exclusion criteria changed, one site added) and NCT03934567 (real, ACTIVE_NOT_RECRUITING, last
+update posted 2025-04-10: new to the watch).{sources}
+        """,
+        [version(REFRESH_DATA_TIMESTAMPS[1]),
+         Interaction("/studies", {**REFRESH_QUERY, "filter.advanced": REFRESH_WINDOW}, 200, "OK", page(later, lymphoma))],
+    )
+    write_cassette(
+        "refresh_3_full.yaml",
+        f"""
+Refresh night 3, with --full: a complete listing that no longer returns NCT04523987, then
+GET /studies/NCT04523987 (records/NCT04523987.v2.json byte for byte: still in the registry, unchanged).
+GET /version (dataTimestamp {REFRESH_DATA_TIMESTAMPS[2]}); the page holds NCT00184067, NCT03934567 and the
+DERIVED later NCT06714279 of night 2.{sources}
+        """,
+        [version(REFRESH_DATA_TIMESTAMPS[2]),
+         Interaction("/studies", REFRESH_QUERY, 200, "OK", page(melanoma, lymphoma, later)),
+         Interaction("/studies/NCT04523987", FORMAT, 200, "OK", read_bytes(shared, "records/NCT04523987.v2.json"))],
+    )
+
+
+def read_bytes(shared: Path, relative: str) -> bytes:
+    return (shared / relative).read_bytes()
+
+
+# --- trial pages (issue 5): ClinConnect pages, whose HTML is RECONSTRUCTED ---------------------------------------
+
+PAGE_SITE = "https://clinconnect.io"
+PAGE_FIXTURES = HERE.parent / "tests" / "fixtures" / "pages"
+HTML_ACCEPT = "text/html,*/*;q=0.8"
+#: DERIVED robots.txt bodies: no real robots.txt of the site was captured
+ROBOTS_ALLOWING = b"User-agent: *\nDisallow: /api/\n\nSitemap: https://clinconnect.io/sitemap.xml\n"
+ROBOTS_DISALLOWING_TRIALWATCH = b"User-agent: trialwatch\nDisallow: /trials/\n\nUser-agent: *\nAllow: /\n"
+PAGE_SOURCES = """
+The page body is tests/fixtures/pages/NCT06965244.reconstructed.html byte for byte: RECONSTRUCTED HTML written
+around the visible text captured from the ClinConnect page (../shared/data/pages/NCT06965244.clinconnect.txt);
+ClinConnect's own HTML was not captured. The robots.txt bodies and every other answer are DERIVED."""
+
+
+def _page_interaction(path: str, status: int, reason: str, body: bytes = b"", *,
+                      content_type: str | None = "text/html; charset=utf-8", **headers: str) -> Interaction:
+    return Interaction(path, {}, status, reason, body, content_type=content_type, accept=HTML_ACCEPT, base=PAGE_SITE,
+                       extra_headers=headers)
+
+
+def write_page_cassettes() -> None:
+    html = (PAGE_FIXTURES / "NCT06965244.reconstructed.html").read_bytes()
+    robots_ok = _page_interaction("/robots.txt", 200, "OK", ROBOTS_ALLOWING, content_type="text/plain; charset=utf-8")
+    page_ok = _page_interaction("/trials/NCT06965244", 200, "OK", html)
+    write_cassette(
+        "page_clinconnect.yaml",
+        f"GET {PAGE_SITE}/robots.txt (DERIVED: allows /trials/), then GET /trials/NCT06965244 -> 200.{PAGE_SOURCES}",
+        [robots_ok, page_ok],
+    )
+    write_cassette(
+        "page_429_then_ok.yaml",
+        f"GET /robots.txt (DERIVED, allowing), then GET /trials/NCT06965244 twice: 429 with Retry-After: 1 (DERIVED,"
+        f" empty body), then 200.{PAGE_SOURCES}",
+        [robots_ok, _page_interaction("/trials/NCT06965244", 429, "Too Many Requests", content_type=None,
+                                      **{"Retry-After": "1"}), page_ok],
+    )
+    not_found = b"<!DOCTYPE html><html><body><h1>404</h1><p>This page could not be found.</p></body></html>"
+    write_cassette(
+        "page_404.yaml",
+        "GET /robots.txt -> 404 (so every page is allowed), then GET /trials/NCT99999999 -> 404. DERIVED: both"
+        " answers, and the body (a generic 404 page); NCT99999999 is a made-up id.",
+        [_page_interaction("/robots.txt", 404, "Not Found", not_found),
+         _page_interaction("/trials/NCT99999999", 404, "Not Found", not_found)],
+    )
+    write_cassette(
+        "page_robots_disallowed.yaml",
+        "GET /robots.txt -> 200 with a DERIVED body that disallows /trials/ for trialwatch; the page itself is not"
+        " in the cassette, because it must not be requested.",
+        [_page_interaction("/robots.txt", 200, "OK", ROBOTS_DISALLOWING_TRIALWATCH,
+                           content_type="text/plain; charset=utf-8")],
     )
 
 

@@ -63,6 +63,12 @@ class NotATrialPage(RegistryError):
     """A fetched web page that does not describe a trial."""
 
 
+class FetchDisallowed(RegistryError):
+    """A site's robots.txt does not allow trialwatch to fetch a page; nothing was fetched."""
+
+    hint = "the site asks robots not to fetch it; respect that or use another --url-template"
+
+
 class StoreError(TrialwatchError):
     """The local store cannot be read or written."""
 
@@ -83,3 +89,9 @@ class SearchIndexError(TrialwatchError):
 
 class InvalidRecord(TrialwatchError):
     """A registry record that cannot be read as a trial (for example, one without an NCT id)."""
+
+
+class RefreshLocked(LockedError):
+    """Another `trialwatch refresh` holds the data dir's refresh lock."""
+
+    hint = "wait for it to finish; cron will try again"

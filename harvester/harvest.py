@@ -34,6 +34,8 @@ class HarvestSummary:
     unchanged: int = 0
     skipped: int = 0
     changed_ids: list[str] = field(default_factory=list)
+    #: why a skipped item was skipped, for `line()`
+    skip_reason: str = "without a valid NCT id"
 
     def count(self, nct_id: str, outcome: Outcome) -> None:
         self.fetched += 1
@@ -43,7 +45,7 @@ class HarvestSummary:
 
     def line(self) -> str:
         text = f"fetched {self.fetched}, new {self.new}, changed {self.changed}, unchanged {self.unchanged}"
-        return text + (f", skipped {self.skipped} without a valid NCT id" if self.skipped else "")
+        return text + (f", skipped {self.skipped} {self.skip_reason}" if self.skipped else "")
 
     def counters(self) -> dict[str, int]:
         return {"fetched": self.fetched, "new": self.new, "changed": self.changed,
@@ -103,7 +105,7 @@ def harvest_query(
 ) -> HarvestSummary:
     """Fetch every study matching `query`, page by page, and store each page in one transaction."""
     summary = _begin(client, store, kind, {"query": query.to_params()})
-    with _recorded(store, summary):
+    with recorded_run(store, summary):
         for page in client.iter_pages(query):
             if page.total_count is not None:
                 summary.total = page.total_count
@@ -120,7 +122,7 @@ def harvest_ids(
     ids = [normalize_nct_id(value) for value in nct_ids]
     summary = _begin(client, store, "harvest", {"ids": ids})
     summary.total = len(ids)
-    with _recorded(store, summary):
+    with recorded_run(store, summary):
         for nct_id in ids:
             _store_batch(store, [client.fetch_study(nct_id)], summary, client.base_url)
             if progress:
@@ -141,7 +143,7 @@ def _begin(client: RegistryClient, store: Store, kind: str, query: dict[str, Any
 
 
 @contextmanager
-def _recorded(store: Store, summary: HarvestSummary) -> Iterator[None]:
+def recorded_run(store: Store, summary: HarvestSummary) -> Iterator[None]:
     """Record the run's outcome whatever happens; pages already committed stay committed."""
     try:
         yield

@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata
 from types import TracebackType
 from typing import Any
@@ -170,6 +170,14 @@ class PoliteClient:
         """GET `url` (an HTML page, say) and return the successful response; raises as `get_json` does."""
         response, _ = self._get(url, params, accept="text/html,*/*;q=0.8", not_found=not_found, expect_json=False)
         return response
+
+    def space_requests(self, min_interval: float) -> None:
+        """Keep at least `min_interval` seconds between requests from now on (e.g. a robots.txt Crawl-delay).
+
+        Only ever slows the client down: a shorter interval than the configured one is ignored.
+        """
+        if min_interval > self.settings.min_interval:
+            self.settings = replace(self.settings, min_interval=min_interval)
 
     def close(self) -> None:
         self._client.close()

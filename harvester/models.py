@@ -257,6 +257,26 @@ class PageDetails(Model):
     launched_on: dt.date | None = None
 
 
+class Finding(Model):
+    """A disagreement between a trial's sources, found when they are merged (`harvester.merge`).
+
+    The registry record is authoritative; a finding says that a trial page shows something else.
+    """
+
+    kind: Literal["status-disagreement"] = "status-disagreement"
+    registry_value: str | None
+    page_value: str | None
+    page_url: str | None = None
+    #: the page's "current as of" date, if it shows one
+    page_as_of: dt.date | None = None
+
+    def describe(self) -> str:
+        """One line, e.g. ``status: the registry says recruiting; the trial page (as of 2025-07-01) says ...``."""
+        as_of = f" (as of {self.page_as_of})" if self.page_as_of else ""
+        return (f"status: the registry says {status_label(self.registry_value)}; the trial page{as_of} says "
+                f"{status_label(self.page_value)} (the registry is authoritative)")
+
+
 class Trial(Model):
     nct_id: str
     brief_title: str | None = None
@@ -299,6 +319,8 @@ class Trial(Model):
     has_results: bool = False
 
     page: PageDetails | None = None
+    #: where the registry record and the trial page disagree (empty unless both are stored)
+    findings: list[Finding] = Field(default_factory=list)
     provenance: Provenance = Field(default_factory=Provenance)
     #: modules of the record this version of trialwatch does not read, kept by name so nothing is silently ignored
     unrecognised_modules: list[str] = Field(default_factory=list)

@@ -1,4 +1,9 @@
-"""The bundled snapshot: real registry records shipped inside the package, for work with no network."""
+"""The bundled snapshot: real registry records shipped inside the package, for work with no network.
+
+It also holds trial pages (``pages``: nct_id, url, fetched_at, html), stored as page versions. The only one is
+NCT06965244's ClinConnect page, whose HTML is reconstructed around its captured visible text (see
+tests/fixtures/pages/README.md): no registry record of that trial was available offline.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from typing import Any
 
 from harvester.errors import InvalidRecord
 from harvester.harvest import HarvestSummary, store_record
+from harvester.pages.harvest import store_page
 from harvester.store import Store, utc_now
 
 logger = logging.getLogger(__name__)
@@ -23,13 +29,16 @@ class SnapshotInfo:
     data_date: str
     built: str
     records: int
+    pages: int = 0
 
     def describe(self) -> str:
-        return f"bundled snapshot of {self.records} real ClinicalTrials.gov records (registry data of {self.data_date})"
+        pages = f" and {self.pages} trial page{'s' if self.pages != 1 else ''}" if self.pages else ""
+        return (f"bundled snapshot of {self.records} real ClinicalTrials.gov records{pages}"
+                f" (registry data of {self.data_date})")
 
 
 def read_snapshot() -> dict[str, Any]:
-    """The snapshot file's content: records (API v2 JSON), data date and sources."""
+    """The snapshot file's content: records (API v2 JSON), trial pages, data date and sources."""
     data = resources.files("harvester").joinpath("data/snapshot.json.gz").read_bytes()
     return json.loads(gzip.decompress(data))
 
@@ -52,7 +61,12 @@ def load_snapshot(store: Store) -> SnapshotInfo:
                 logger.warning("skipped a snapshot record: %s", error)
                 continue
             summary.count(nct_id, outcome)
-        info = SnapshotInfo(data_date=snapshot["data_date"], built=snapshot["built"], records=len(snapshot["records"]))
+        for page in snapshot.get("pages", []):
+            nct_id, outcome = store_page(store, page["html"], page["url"], fetched_at=page["fetched_at"],
+                                         nct_id=page["nct_id"], run_id=run_id)
+            summary.count(nct_id, outcome)
+        info = SnapshotInfo(data_date=snapshot["data_date"], built=snapshot["built"], records=len(snapshot["records"]),
+                            pages=len(snapshot.get("pages", [])))
         store.set_meta(SNAPSHOT_META_KEY, json.dumps(info.__dict__))
         store.update_run(run_id, outcome="ok", finished_at=utc_now(), **summary.counters())
     return info

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import itertools
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -266,19 +267,32 @@ class Store:
 
     def latest_versions(self, nct_ids: Iterable[str] | None = None) -> Iterator[StoredVersion]:
         """The current version of every trial (or of the given ones): the newest API record, else the newest page."""
-        wanted = None if nct_ids is None else sorted(set(nct_ids))
-        sql = (
+        yield from self._select_versions(
             "SELECT v.* FROM versions v WHERE v.id = (SELECT id FROM versions w WHERE w.nct_id = v.nct_id"
-            " ORDER BY w.source = 'api' DESC, w.id DESC LIMIT 1)"
+            " ORDER BY w.source = 'api' DESC, w.id DESC LIMIT 1)",
+            nct_ids, order="v.nct_id",
         )
-        if wanted is None:
-            rows = self.execute(sql + " ORDER BY v.nct_id")
-            yield from (_version(row) for row in rows)
+
+    def latest_by_source(self, nct_ids: Iterable[str] | None = None) -> Iterator[list[StoredVersion]]:
+        """For every trial (or the given ones), in NCT id order: its newest version from each source, API first."""
+        versions = self._select_versions(
+            "SELECT v.* FROM versions v WHERE v.id = (SELECT MAX(w.id) FROM versions w"
+            " WHERE w.nct_id = v.nct_id AND w.source = v.source)",
+            nct_ids, order="v.nct_id, v.source = 'api' DESC",
+        )
+        for _, group in itertools.groupby(versions, key=lambda version: version.nct_id):
+            yield list(group)
+
+    def _select_versions(self, sql: str, nct_ids: Iterable[str] | None, *, order: str) -> Iterator[StoredVersion]:
+        """The rows of `sql` (a SELECT over ``versions v`` with a WHERE clause), for every trial or the given ones."""
+        if nct_ids is None:
+            yield from (_version(row) for row in self.execute(f"{sql} ORDER BY {order}"))
             return
+        wanted = sorted(set(nct_ids))
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self.execute(sql + f" AND v.nct_id IN ({marks}) ORDER BY v.nct_id", chunk).fetchall()
+            rows = self.execute(f"{sql} AND v.nct_id IN ({marks}) ORDER BY {order}", chunk).fetchall()
             yield from (_version(row) for row in rows)
 
     def trials_changed_after(self, version_id: int) -> tuple[list[str], int]:

@@ -27,7 +27,7 @@ class FakeRegistry:
         self.requests: list[str] = []
         self._faults: deque[tuple[int, dict[str, str]]] = deque()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
@@ -45,9 +45,9 @@ class FakeRegistry:
     def set_records(self, records: list[dict[str, Any]]) -> None:
         self.records = {r["protocolSection"]["identificationModule"]["nctId"]: r for r in records}
 
-    def fail_next(self, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
-        """Answer the next `times` requests with `status` (e.g. 429 with Retry-After, 503)."""
-        self._faults.extend([(status, headers or {})] * times)
+    def fail_next(self, status: int, times: int = 1, headers: dict[str, str] | None = None, after: int = 0) -> None:
+        """Answer the next `times` requests with `status` (e.g. 429 with Retry-After, 503), after serving `after`."""
+        self._faults.extend([(0, {})] * after + [(status, headers or {})] * times)
 
     # --- the API --------------------------------------------------------------------------------------------
 
@@ -95,8 +95,8 @@ class FakeRegistry:
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 registry.requests.append(self.path)
-                if registry._faults:
-                    status, headers = registry._faults.popleft()
+                status, headers = registry._faults.popleft() if registry._faults else (0, {})
+                if status:
                     self._send(status, f"status {status}".encode(), "text/plain", headers)
                     return
                 url = urlsplit(self.path)

@@ -19,8 +19,15 @@ EXIT_FAILURE, EXIT_USAGE = 1, 2
 
 #: command name -> "module:function" under trialwatch.commands
 COMMANDS = {
+    "changes": "changes:changes",
     "harvest": "harvest:harvest",
+    "harvest-pages": "harvest_pages:harvest_pages",
+    "refresh": "refresh:refresh",
+    "watch": "watch:watch",
+    "index": "index:index_command",
+    "search": "search:search",
     "show": "show:show",
+    "serve": "serve:serve",
 }
 
 

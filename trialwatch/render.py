@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable
 
-from harvester.models import Criterion, Trial, status_label
+from harvester.models import Criterion, PageDetails, Trial, status_label
 
 WIDTH = 100
 MAX_PLACES = 15
@@ -76,8 +76,12 @@ def render_trial(trial: Trial) -> str:
         _field("Last update", trial.last_update_posted),
         _field("Who", people),
     ])
+    if trial.findings:
+        lines += ["", "Findings:", *(_wrap(finding.describe(), "  - ") for finding in trial.findings)]
     if trial.brief_summary:
         lines += ["", "Summary:", _wrap(trial.brief_summary, "  ")]
+    if trial.page is not None:
+        lines += _page_lines(trial.page)
     criteria = eligibility.criteria
     for heading, items in (("Notes on eligibility:", criteria.other), ("Who can join (inclusion criteria):", criteria.inclusion),
                            ("Who cannot join (exclusion criteria):", criteria.exclusion)):
@@ -95,4 +99,21 @@ def render_trial(trial: Trial) -> str:
     provenance = trial.provenance
     if provenance.fetched_at:
         lines.append(f"Stored from {provenance.source_url or provenance.source}, fetched {provenance.fetched_at:%Y-%m-%d}")
+    if provenance.source == "page":
+        lines.append(f"Known only from its trial page: no registry record is stored (trialwatch harvest {trial.nct_id})")
     return "\n".join(lines)
+
+
+def _page_lines(page: PageDetails) -> list[str]:
+    """What only the trial page says: its plain-language summary, its facts, the sponsor's description."""
+    facts = "; ".join(part for part in (
+        f"current as of {page.current_as_of}" if page.current_as_of else "",
+        f"launched {page.launched_on}" if page.launched_on else "",
+        f"{page.patients_applied} patients applied" if page.patients_applied is not None else "",
+    ) if part)
+    lines = ["", f"Trial page ({page.site}){': ' + facts if facts else ''}"]
+    for heading, text in (("Plain-language summary:", page.plain_language_summary),
+                          ("About the sponsor:", page.sponsor_description)):
+        if text:
+            lines += [heading, *(_wrap(paragraph, "  ") for paragraph in text.split("\n\n"))]
+    return lines

@@ -12,8 +12,11 @@ from trialwatch.options import common_options, open_store
 @click.argument("nct_id")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json prints the parsed model (the model's own serialization).")
+@click.option("--history", is_flag=True, help="Print the trial's status timeline from its stored versions instead.")
+@click.option("--sources", is_flag=True,
+              help="List the trial's stored versions (registry record, trial page) and their findings instead.")
 @common_options
-def show(nct_id: str, output_format: str, settings: Settings) -> None:
+def show(nct_id: str, output_format: str, history: bool, sources: bool, settings: Settings) -> None:
     """Print one stored trial: status, sponsor, drugs, who can and cannot join, places.
 
     \b
@@ -26,9 +29,41 @@ def show(nct_id: str, output_format: str, settings: Settings) -> None:
     from trialwatch.render import render_trial
 
     nct_id = normalize_nct_id(nct_id)
+    if history:
+        _show_history(nct_id, output_format, settings)
+        return
+    if sources:
+        _show_sources(nct_id, output_format, settings)
+        return
     with open_store(settings) as store:
         trial = load_trial(store, nct_id)
     if output_format == "json":
         click.echo(trial.model_dump_json(indent=2))
     else:
         click.echo(render_trial(trial))
+
+
+def _show_history(nct_id: str, output_format: str, settings: Settings) -> None:
+    import json
+
+    from trialwatch.timeline import render_timeline, status_timeline, timeline_json
+
+    with open_store(settings) as store:
+        timeline = status_timeline(store, nct_id)
+    if output_format == "json":
+        click.echo(json.dumps(timeline_json(nct_id, *timeline), indent=2))
+    else:
+        click.echo(render_timeline(nct_id, *timeline))
+
+
+def _show_sources(nct_id: str, output_format: str, settings: Settings) -> None:
+    import json
+
+    from trialwatch.sources import render_sources, sources_json, trial_sources
+
+    with open_store(settings) as store:
+        found = trial_sources(store, nct_id)
+    if output_format == "json":
+        click.echo(json.dumps(sources_json(found), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_sources(found))

@@ -1,0 +1,285 @@
+"""Bring every watch up to date: incremental harvests, change events, watch membership, the search index.
+
+For each watch, `refresh` asks the registry either for
+
+- an **incremental** listing: the watch's query plus
+  ``filter.advanced=AREA[LastUpdatePostDate]RANGE[<day of the last success - 1 day>,MAX]``, where the day is
+  the registry's own data timestamp (``GET /version``) at the start of the watch's last successful refresh;
+  its cost grows with the number of records updated since, not with the size of the store; or
+- a **complete** listing (no date filter): on a watch's first refresh, with ``full=True`` (``--full``), and
+  automatically when the watch's last complete listing is older than ``full_every_days``.
+
+Every record goes through `harvest_query` (one transaction per page; a new version only when the content
+changed). Then, in one transaction, the watch's membership is updated and its incremental window advanced.
+
+**Dropped trials.** An incremental listing only returns records that were updated *and still match*: a trial
+whose record changed so that it no longer matches is simply absent, exactly like one that did not change. So
+"no longer matched by a watch" is only concluded from a complete listing that finished without error: every
+current member the listing did not return is marked dropped and gets a ``dropped`` event. Its record is then
+fetched by id, so its last version is stored (and its changes become events) and the event says whether the
+registry still has the study. A partial listing (an error mid-way) concludes nothing.
+
+**Crashes.** Nothing here needs a clean exit. Pages already stored stay stored; a watch's window only advances
+after all its pages are stored, so the next run asks for the same records again (they come back "unchanged"
+and update the membership). Events are derived from versions not yet processed (`harvester.events`), in the
+transaction that advances the events cursor. The index records which store version it reflects and
+`update_index` re-indexes every trial changed since. Runs left "running" by a killed refresh are marked
+"killed" by the next one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harvester.client import RegistryClient, StudyPage, StudyQuery
+from harvester.errors import InvalidNctId, RegistryError, RegistryUnavailable, StudyNotFound
+from harvester.events import add_event, derive_pending_events, latest_api_version_id, stored_facts
+from harvester.harvest import HarvestSummary, harvest_query, store_record
+from harvester.models import normalize_nct_id
+from harvester.store import Store, utc_now
+from harvester.watches import Watch, Watches
+
+logger = logging.getLogger(__name__)
+
+RUN_KIND = "refresh"
+WATCH_RUN_KIND = "refresh-watch"
+#: a complete listing at least this often (days), to find trials that no longer match
+DEFAULT_FULL_EVERY_DAYS = 7
+DEFAULT_PAGE_SIZE = 100
+
+#: (store, data_dir) -> something with a ``line()``; `index.build.update_index` in production
+IndexUpdate = Callable[[Store, Path], Any]
+
+
+@dataclass
+class WatchResult:
+    name: str
+    full: bool
+    since: dt.date | None = None
+    fetched: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    listed: int = 0
+    dropped: list[str] = field(default_factory=list)
+    rejoined: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def add(self, summary: HarvestSummary) -> None:
+        for name in ("fetched", "new", "changed", "unchanged", "skipped"):
+            setattr(self, name, getattr(self, name) + getattr(summary, name))
+
+    def line(self) -> str:
+        how = "complete listing" if self.full else f"updated since {self.since}"
+        if self.error:
+            return f"watch {self.name} ({how}): failed: {self.error}"
+        text = (f"watch {self.name} ({how}): fetched {self.fetched}, new {self.new}, changed {self.changed},"
+                f" unchanged {self.unchanged}")
+        if self.full:
+            text += f", {len(self.dropped)} no longer matched"
+        return text
+
+
+@dataclass
+class RefreshSummary:
+    run_id: int
+    watches: list[WatchResult] = field(default_factory=list)
+    events: int = 0
+    index: str | None = None
+
+    def total(self, name: str) -> int:
+        return sum(getattr(result, name) for result in self.watches)
+
+    @property
+    def failed(self) -> list[WatchResult]:
+        return [result for result in self.watches if result.error]
+
+    def counters(self) -> dict[str, int]:
+        return {name: self.total(name) for name in ("fetched", "new", "changed", "unchanged", "skipped")}
+
+    def line(self) -> str:
+        full = sum(result.full for result in self.watches)
+        dropped = sum(len(result.dropped) for result in self.watches)
+        text = (f"refresh: {len(self.watches)} watch{'es' if len(self.watches) != 1 else ''}"
+                f" ({full} complete listing{'s' if full != 1 else ''}), fetched {self.total('fetched')}:"
+                f" new {self.total('new')}, changed {self.total('changed')}, unchanged {self.total('unchanged')};"
+                f" {self.events} change event{'s' if self.events != 1 else ''}, {dropped} no longer matched")
+        if self.failed:
+            text += f"; {len(self.failed)} watch{'es' if len(self.failed) != 1 else ''} failed"
+        if self.index:
+            text += f"; {self.index}"
+        return text
+
+
+class _ListingClient:
+    """A `RegistryClient` stand-in for `harvest_query` that notes the NCT id of every study the listing returns."""
+
+    def __init__(self, client: RegistryClient) -> None:
+        self._client = client
+        self.base_url = client.base_url
+        self.listed: set[str] = set()
+
+    def version(self):
+        return self._client.version()
+
+    def iter_pages(self, query: StudyQuery) -> Iterator[StudyPage]:
+        for page in self._client.iter_pages(query):
+            for study in page.studies:
+                try:
+                    self.listed.add(normalize_nct_id(study["protocolSection"]["identificationModule"]["nctId"]))
+                except (KeyError, TypeError, InvalidNctId):
+                    pass  # harvest_query skips and reports it
+            yield page
+
+
+def incremental_filter(since: dt.date) -> str:
+    """The registry's filter for records whose last update was posted on or after the day before `since`."""
+    return f"AREA[LastUpdatePostDate]RANGE[{(since - dt.timedelta(days=1)).isoformat()},MAX]"
+
+
+def needs_full_listing(watch: Watch, *, now: dt.datetime, full_every_days: int) -> bool:
+    if watch.last_success_at is None or watch.last_full_at is None:
+        return True
+    if full_every_days <= 0:
+        return False
+    return now - dt.datetime.fromisoformat(watch.last_full_at) >= dt.timedelta(days=full_every_days)
+
+
+def mark_killed_runs(store: Store) -> int:
+    """Runs of earlier refreshes still 'running': their process died (the caller holds the refresh lock)."""
+    cursor = store.execute(
+        "UPDATE runs SET outcome = 'killed', finished_at = ?, message = 'the process ended without finishing the run'"
+        " WHERE outcome = 'running' AND kind IN (?, ?)",
+        (utc_now(), RUN_KIND, WATCH_RUN_KIND),
+    )
+    return cursor.rowcount
+
+
+def refresh(
+    store: Store,
+    client: RegistryClient,
+    data_dir: Path,
+    *,
+    names: Sequence[str] = (),
+    full: bool = False,
+    full_every_days: int = DEFAULT_FULL_EVERY_DAYS,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    index_update: IndexUpdate | None = None,
+) -> RefreshSummary:
+    """Refresh the named watches (all when none are named). The caller holds the `RefreshLock`.
+
+    Raises `RegistryUnavailable` (or `RateLimited`) as soon as the registry fails that way, after recording what
+    was done; other registry errors fail only their watch (`RefreshSummary.failed`) and the others go on.
+    """
+    watches = Watches(store)
+    selected = [watches.get(name) for name in dict.fromkeys(names)] if names else watches.all()
+    killed = mark_killed_runs(store)
+    if killed:
+        logger.info("marked %d run(s) of a killed refresh as killed", killed)
+    run_id = store.start_run(RUN_KIND, {"watches": [watch.name for watch in selected], "full": full,
+                                        "api_url": client.base_url})
+    summary = RefreshSummary(run_id=run_id)
+    try:
+        summary.events += derive_pending_events(store, run_id=run_id)  # catch up on earlier runs and harvests
+        for watch in selected:
+            result = _refresh_watch(store, client, watches, watch, full=full, full_every_days=full_every_days,
+                                    page_size=page_size, run_id=run_id)
+            summary.watches.append(result)
+            summary.events += derive_pending_events(store, run_id=run_id)
+            logger.info(result.line())
+        if index_update is not None:
+            summary.index = _line(index_update(store, data_dir))
+    except BaseException as error:
+        _finish_after_failure(store, data_dir, summary, error, index_update)
+        raise
+    failed = summary.failed
+    store.update_run(run_id, outcome="failed" if failed else "ok", finished_at=utc_now(),
+                     message=summary.line(), **summary.counters())
+    return summary
+
+
+def _line(result: Any) -> str | None:
+    return result.line() if hasattr(result, "line") else None
+
+
+def _finish_after_failure(store: Store, data_dir: Path, summary: RefreshSummary, error: BaseException,
+                          index_update: IndexUpdate | None) -> None:
+    """Record the failed run; index what was stored if that can still be done (the next run would anyway)."""
+    outcome = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+    try:
+        summary.events += derive_pending_events(store, run_id=summary.run_id)
+        if index_update is not None and isinstance(error, RegistryError):
+            summary.index = _line(index_update(store, data_dir))
+    except Exception as late:  # noqa: BLE001 (the original error is the one to report)
+        logger.warning("after the failure, could not finish the index update: %s", late)
+    store.update_run(summary.run_id, outcome=outcome, finished_at=utc_now(),
+                     message=f"{type(error).__name__}: {error}"[:500], **summary.counters())
+
+
+def _refresh_watch(
+    store: Store, client: RegistryClient, watches: Watches, watch: Watch, *, full: bool, full_every_days: int,
+    page_size: int, run_id: int,
+) -> WatchResult:
+    started_at = utc_now()
+    complete = full or needs_full_listing(watch, now=dt.datetime.fromisoformat(started_at),
+                                          full_every_days=full_every_days)
+    result = WatchResult(name=watch.name, full=complete, since=None if complete else watch.since_date())
+    query = watch.query.model_copy(update={"page_size": page_size})
+    if not complete:
+        window = incremental_filter(watch.since_date())  # type: ignore[arg-type] (not None: it succeeded before)
+        query = query.model_copy(update={"advanced": f"({query.advanced}) AND {window}" if query.advanced else window})
+    listing = _ListingClient(client)
+    try:
+        harvest = harvest_query(listing, store, query, kind=WATCH_RUN_KIND)  # type: ignore[arg-type]
+        result.add(harvest)
+        result.listed = len(listing.listed)
+        dropped = sorted(watches.members(watch) - listing.listed) if complete else []
+        in_registry = {nct_id: _fetch_dropped(store, client, nct_id, harvest, result) for nct_id in dropped}
+    except RegistryError as error:
+        result.error = str(error)
+        with store.transaction():
+            watches.record_attempt(watch, run_id=run_id, error=str(error))
+        if isinstance(error, RegistryUnavailable):
+            raise
+        logger.warning("watch %s failed: %s", watch.name, error)
+        return result
+
+    now = utc_now()
+    with store.transaction():
+        result.rejoined = watches.mark_matched(watch, listing.listed, now)
+        watches.mark_dropped(watch, dropped, now)
+        result.dropped = dropped
+        for nct_id in dropped:
+            add_event(store, key=f"{nct_id}:dropped:{watch.name}:r{run_id}", nct_id=nct_id, kind="dropped",
+                      watch=watch.name, detected_at=now, run_id=run_id, new_version_id=latest_api_version_id(store, nct_id),
+                      details={"trial": stored_facts(store, nct_id), "in_registry": in_registry[nct_id]})
+        for nct_id in result.rejoined:
+            add_event(store, key=f"{nct_id}:new:{watch.name}:r{run_id}", nct_id=nct_id, kind="new", watch=watch.name,
+                      detected_at=now, run_id=run_id, new_version_id=latest_api_version_id(store, nct_id),
+                      details={"trial": stored_facts(store, nct_id), "rejoined": True})
+        watches.record_success(watch, run_id=run_id, started_at=started_at, data_timestamp=harvest.data_timestamp,
+                               full=complete)
+    return result
+
+
+def _fetch_dropped(store: Store, client: RegistryClient, nct_id: str, harvest: HarvestSummary,
+                   result: WatchResult) -> bool:
+    """Store the current record of a trial the watch no longer matches; False when the registry no longer has it."""
+    try:
+        record = client.fetch_study(nct_id)
+    except StudyNotFound:
+        return False
+    with store.transaction():
+        stored_id, outcome = store_record(store, record, fetched_at=utc_now(), api_url=client.base_url,
+                                          data_timestamp=harvest.data_timestamp, run_id=harvest.run_id)
+    result.fetched += 1
+    setattr(result, outcome, getattr(result, outcome) + 1)
+    if stored_id != nct_id:
+        logger.info("%s is now %s in the registry (an alias)", nct_id, stored_id)
+    return True

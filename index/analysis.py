@@ -1,0 +1,113 @@
+"""Text analysis for the index: how field values and query words become terms.
+
+The same analyzer runs at index and at query time, so normalisation done here (accent folding, stemming, status and
+phase spellings) needs no query rewriting. Whoosh pickles the schema, analyzers included, into the index, so every
+class and function used here must stay importable under its name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from whoosh.analysis import (
+    STOP_WORDS,
+    Analyzer,
+    CharsetFilter,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.analysis.acore import Token
+from whoosh.support.charset import accent_map
+
+#: separators of the sections of a weighted text (`weighted_text`), characters no record text contains
+_SECTION, _WEIGHT = "\x1e", "\x1f"
+#: positions left between two sections, so that a phrase never spans the end of one and the start of the next
+_SECTION_GAP = 100
+#: a keyword value: anything between whitespace and commas
+_KEYWORD_PATTERN = r"[^\s,]+"
+_ROMAN_NUMERALS = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+
+
+class NormalizeFilter(Filter):
+    """Rewrite every token's text with a module-level function (picklable, unlike a lambda)."""
+
+    def __init__(self, normalize: Callable[[str], str]) -> None:
+        self.normalize = normalize
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            token.text = self.normalize(token.text)
+            yield token
+
+
+def status_term(text: str) -> str:
+    """``NOT_YET_RECRUITING``, ``not-yet-recruiting`` -> ``not_yet_recruiting``."""
+    return text.lower().replace("-", "_")
+
+
+def phase_term(text: str) -> str:
+    """``PHASE2``, ``phase-2``, ``2``, ``II`` -> ``2``; ``EARLY_PHASE1`` -> ``early1``; ``NA``, ``n/a`` -> ``na``."""
+    compact = text.lower().replace("-", "").replace("_", "").replace("/", "")
+    early = compact.startswith("early")
+    number = compact.removeprefix("early").removeprefix("phase")
+    return ("early" if early else "") + _ROMAN_NUMERALS.get(number, number)
+
+
+def text_analyzer() -> Analyzer:
+    """Prose (titles, summary, criteria): words, lowercased, accent-folded, stop words dropped, stemmed."""
+    return (
+        RegexTokenizer()
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter(stoplist=STOP_WORDS)
+        | StemFilter()
+    )
+
+
+def name_analyzer() -> Analyzer:
+    """Names (drugs, conditions, sponsors, places): like prose but not stemmed, so spelling suggestions are words.
+
+    Stop words are dropped here too: a query word runs against several fields at once, and a stop word kept in one
+    of them would make that field required for it.
+    """
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter(stoplist=STOP_WORDS)
+
+
+def keyword_analyzer(normalize: Callable[[str], str]) -> Analyzer:
+    """Coded values (status, phase): one term per whitespace- or comma-separated value, normalised."""
+    return RegexTokenizer(_KEYWORD_PATTERN) | NormalizeFilter(normalize)
+
+
+def weighted_text(sections: Iterable[tuple[float, str]]) -> str:
+    """One value made of (weight, text) sections, for a field analysed by `WeightedSectionsAnalyzer`."""
+    return "".join(f"{_SECTION}{weight:g}{_WEIGHT}{text}" for weight, text in sections if text)
+
+
+class WeightedSectionsAnalyzer(Analyzer):
+    """Analyse each section of a `weighted_text` with an inner analyzer; its words count `weight` times.
+
+    This is BM25F inside one field: a word of a section of weight 4 adds 4 to the word's frequency. A plain string
+    (a query, or a value without sections) is one section of weight 1.
+    """
+
+    def __init__(self, inner: Analyzer) -> None:
+        self.inner = inner
+
+    def has_morph(self) -> bool:
+        return self.inner.has_morph()
+
+    def __call__(self, value: str, positions: bool = False, start_pos: int = 0, **kwargs: Any) -> Iterator[Token]:
+        position = start_pos
+        sections = value.split(_SECTION)[1:] if value.startswith(_SECTION) else [f"1{_WEIGHT}{value}"]
+        for section in sections:
+            weight, _, text = section.partition(_WEIGHT)
+            for token in self.inner(text, positions=positions, start_pos=position, **kwargs):
+                token.boost = float(weight)
+                if positions:
+                    position = token.pos + 1
+                yield token
+            position += _SECTION_GAP

@@ -1,0 +1,123 @@
+"""Build the search index from the store alone (no network): a full rebuild, or an update of changed trials only."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from harvester.errors import SearchIndexError
+from harvester.models import Trial
+from harvester.store import Store
+from harvester.trials import iter_trials
+from index.documents import trial_document
+from index.lock import DEFAULT_LOCK_TIMEOUT, writer_lock
+from index.schema import SCHEMA_VERSION, build_schema
+from index.storage import IndexLocation, IndexState, read_state, write_state
+
+#: worker processes of a full rebuild; the parent parses trials while the workers index them
+REBUILD_PROCESSES = 2
+
+
+@dataclass(frozen=True)
+class IndexSummary:
+    """What one index run did."""
+
+    action: Literal["rebuilt", "updated", "unchanged"]
+    #: documents written (added or replaced)
+    documents: int
+    #: the store's newest version id the index now reflects
+    store_version_id: int
+    seconds: float
+
+    def line(self) -> str:
+        if self.action == "unchanged":
+            return "index: up to date"
+        what = "trials" if self.action == "rebuilt" else "changed trials"
+        return f"index: {self.action}, {self.documents} {what} in {self.seconds:.1f} s"
+
+
+def rebuild_index(
+    store: Store, data_dir: Path, *, processes: int = REBUILD_PROCESSES, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> IndexSummary:
+    """Index every trial of the store into a new generation, then make it the live index.
+
+    Raises `LockedError` when another writer holds the index beyond `lock_timeout` seconds.
+    """
+    location = IndexLocation.of(data_dir)
+    with writer_lock(location.lock_path, lock_timeout):
+        return _rebuild(store, location, processes)
+
+
+def update_index(store: Store, data_dir: Path, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> IndexSummary:
+    """Re-index only the trials with a version newer than the index reflects.
+
+    Builds the index in full when there is none yet, when it was built with another schema version, or when the
+    store is older than the index (a replaced store). Call it after storing new versions. Raises `LockedError` when another writer holds the index beyond `lock_timeout` seconds.
+    """
+    location = IndexLocation.of(data_dir)
+    with writer_lock(location.lock_path, lock_timeout):
+        generation = location.current()
+        state = read_state(generation) if generation else None
+        if (
+            generation is None
+            or state is None
+            or state.schema_version != SCHEMA_VERSION
+            or store.max_version_id() < state.store_version_id
+        ):
+            return _rebuild(store, location, REBUILD_PROCESSES)
+        return _update(store, generation, state)
+
+
+def _rebuild(store: Store, location: IndexLocation, processes: int) -> IndexSummary:
+    started = time.perf_counter()
+    # read first: a version stored while we read the trials is then re-indexed by the next update
+    version_id = store.max_version_id()
+    generation = location.new_generation()
+    try:
+        count = _write(generation, iter_trials(store), create=True, processes=processes)
+        write_state(generation, IndexState(store_version_id=version_id, schema_version=SCHEMA_VERSION))
+    except BaseException:
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    location.publish(generation)
+    return IndexSummary("rebuilt", count, version_id, time.perf_counter() - started)
+
+
+def _update(store: Store, generation: Path, state: IndexState) -> IndexSummary:
+    started = time.perf_counter()
+    version_id = store.max_version_id()
+    changed, _ = store.trials_changed_after(state.store_version_id)
+    if not changed:
+        return IndexSummary("unchanged", 0, state.store_version_id, time.perf_counter() - started)
+    count = _write(generation, iter_trials(store, changed), create=False, processes=1)
+    write_state(generation, IndexState(store_version_id=version_id, schema_version=SCHEMA_VERSION))
+    return IndexSummary("updated", count, version_id, time.perf_counter() - started)
+
+
+def _write(generation: Path, trials: Iterable[Trial], *, create: bool, processes: int) -> int:
+    """Add (or replace, by NCT id) one document per trial in the Whoosh index at `generation`; commit once."""
+    from whoosh.index import create_in, open_dir
+
+    try:
+        index = create_in(str(generation), build_schema()) if create else open_dir(str(generation))
+        # several processes each write a segment of their own, left unmerged: merging would undo the time saved
+        writer = index.writer(procs=processes, multisegment=True) if processes > 1 else index.writer()
+        count = 0
+        try:
+            for trial in trials:
+                if create:
+                    writer.add_document(**trial_document(trial))
+                else:
+                    writer.update_document(**trial_document(trial))
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+    except OSError as error:
+        raise SearchIndexError(f"cannot write the search index in {generation}: {error}") from error
+    return count

@@ -1,0 +1,80 @@
+"""Trial -> index document: a pure function of the model, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from harvester.models import Criterion, MeshTerm, Trial
+from index.analysis import weighted_text
+from index.schema import NO_MAXIMUM_AGE, OPEN_TERM, TEXT_WEIGHTS
+
+#: separates the values of a list field: a snippet shows it between them
+VALUE_SEPARATOR = "; "
+
+
+def trial_document(trial: Trial) -> dict[str, Any]:
+    """The fields of one trial's document, ready for ``writer.update_document(**document)``.
+
+    Empty values are left out (Whoosh refuses None). ``_stored_<field>`` keys store a display value that differs
+    from the indexed text.
+    """
+    eligibility = trial.eligibility
+    sections = {
+        "title": _join((trial.brief_title, trial.acronym, trial.official_title), separator=" / "),
+        "conditions": _join((*trial.conditions, *_terms(trial.condition_mesh), *_terms(trial.condition_mesh_ancestors))),
+        "drugs": _join((*trial.drug_names(), *_terms(trial.intervention_mesh))),
+        "keywords": _join(trial.keywords),
+        # the registry's summary and, when a trial page is stored, the page's plain-language summary
+        "summary": _join((trial.brief_summary, trial.page.plain_language_summary if trial.page else None), "\n"),
+        "sponsor": _join(org.name for org in (trial.lead_sponsor, *trial.collaborators) if org),
+        "countries": _join(trial.countries()),
+    }
+    document: dict[str, Any] = {
+        **sections,
+        "nct_id": trial.nct_id,
+        "text": weighted_text((weight, sections[name]) for name, weight in TEXT_WEIGHTS.items()),
+        "title": trial.title,
+        "interventions": list(dict.fromkeys(intervention.name for intervention in trial.interventions)),
+        "status": _status_terms(trial),
+        "_stored_status": trial.overall_status,
+        "phase": " ".join(trial.phases),
+        "study_type": trial.study_type,
+        "_stored_sponsor": trial.lead_sponsor.name if trial.lead_sponsor else None,
+        "inclusion": _criteria_text(eligibility.criteria.inclusion),
+        "exclusion": _criteria_text(eligibility.criteria.exclusion),
+        "min_age": eligibility.minimum_age.years if eligibility.minimum_age else 0.0,
+        "max_age": eligibility.maximum_age.years if eligibility.maximum_age else NO_MAXIMUM_AGE,
+        "sex": eligibility.sex or "ALL",
+        "cities": _join(location.city for location in trial.locations if location.city),
+        "last_update": _datetime(trial.last_update_posted),
+        "start_date": _datetime(trial.start_date.earliest() if trial.start_date else None),
+    }
+    return {name: value for name, value in document.items() if value not in (None, "", [])}
+
+
+def _join(values: Iterable[str | None], separator: str = VALUE_SEPARATOR) -> str:
+    """Distinct non-empty values in order, joined."""
+    return separator.join(dict.fromkeys(value for value in values if value))
+
+
+def _terms(mesh_terms: Iterable[MeshTerm]) -> list[str]:
+    return [mesh.term for mesh in mesh_terms]
+
+
+def _status_terms(trial: Trial) -> str | None:
+    if trial.overall_status is None:
+        return None
+    return f"{trial.overall_status} {OPEN_TERM}" if trial.is_open else trial.overall_status
+
+
+def _criteria_text(criteria: list[Criterion]) -> str:
+    """One criterion (or sub-criterion) a line, in order."""
+    return "\n".join(criterion.text for top in criteria for criterion in top.walk())
+
+
+def _datetime(date: dt.date | None) -> dt.datetime | None:
+    if date is None:
+        return None
+    return dt.datetime.combine(date, dt.time())

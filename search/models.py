@@ -1,0 +1,122 @@
+"""What a search takes and what it returns: typed, so the CLI and the web UI are thin layers over them.
+
+Plain dataclasses rather than pydantic models: `trialwatch search` must start fast, and these need no parsing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from harvester.errors import UsageError
+
+#: what a status filter accepts besides the registry's statuses: any status in which a patient can still join
+OPEN_STATUS = "open"
+MAX_AGE = 150
+MAX_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A query in the search syntax plus the filters a patient sets; every part is optional."""
+
+    query: str = ""
+    drug: str | None = None
+    condition: str | None = None
+    #: words that must appear, in this order, in the inclusion or in the exclusion criteria
+    criterion: str | None = None
+    inclusion: str | None = None
+    exclusion: str | None = None
+    sponsor: str | None = None
+    #: registry statuses in any spelling (``not-yet-recruiting``, ``NOT_YET_RECRUITING``) or `OPEN_STATUS`
+    statuses: tuple[str, ...] = ()
+    #: ``1``, ``2``, ``phase3``, ``early1``, ``na`` ...
+    phases: tuple[str, ...] = ()
+    country: str | None = None
+    #: keep only trials whose age limits admit a person of this age (years)
+    age: float | None = None
+    #: keep only trials open to this sex (trials for all sexes included)
+    sex: Literal["female", "male"] | None = None
+    limit: int = 10
+    #: count every matching trial (`SearchResponse.total`); costs a pass over all matches
+    count: bool = True
+
+    def __post_init__(self) -> None:
+        if self.age is not None and not 0 <= self.age <= MAX_AGE:
+            raise UsageError(f"age {self.age:g} is out of range", hint=f"give an age in years from 0 to {MAX_AGE}")
+        if self.sex not in (None, "female", "male"):
+            raise UsageError(f"unknown sex {self.sex!r}", hint="female or male")
+        if not 1 <= self.limit <= MAX_LIMIT:
+            raise UsageError(f"limit {self.limit} is out of range", hint=f"from 1 to {MAX_LIMIT}")
+
+    def replace(self, **changes: Any) -> SearchRequest:
+        return dataclasses.replace(self, **changes)
+
+
+def _markdown_bold(word: str) -> str:
+    return f"**{word}**"
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A piece of a matched field, with the character spans of the matched words in `text`."""
+
+    field: str
+    text: str
+    highlights: list[tuple[int, int]]
+
+    def marked(self, mark: Callable[[str], str] = _markdown_bold) -> str:
+        """The text with every highlighted word passed through `mark` (by default ``**word**``)."""
+        pieces, position = [], 0
+        for start, end in self.highlights:
+            pieces += [self.text[position:start], mark(self.text[start:end])]
+            position = end
+        pieces.append(self.text[position:])
+        return "".join(pieces)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    nct_id: str
+    title: str
+    #: the registry's overall status, e.g. ``RECRUITING``
+    status: str | None
+    sponsor: str | None
+    drugs: list[str]
+    last_update: dt.date | None
+    #: relevance; 0 when nothing ranks the results (then they come newest update first)
+    score: float
+    snippets: list[Snippet] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A corrected search: the request to run and the corrected words as the user would type them."""
+
+    request: SearchRequest
+    text: str
+
+
+@dataclass(frozen=True)
+class SearchResponse:
+    request: SearchRequest
+    results: list[SearchResult]
+    #: how many trials match in all (results holds at most `request.limit` of them); None unless `request.count`
+    total: int | None
+    #: a "did you mean" correction when some word is in no indexed trial
+    suggestion: Suggestion | None = None
+    #: True when the request found nothing and `results` come from `suggestion.request` instead
+    corrected: bool = False
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=indent, default=_json_value, ensure_ascii=False)
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")

@@ -1,0 +1,201 @@
+"""Search syntax -> Whoosh queries: the QUERY text, the options that narrow it, and the filters.
+
+QUERY is plain words (all must match, in the weighted `text` field: titles, conditions, drugs, keywords, summary,
+sponsors, countries), ``"quoted phrases"``, ``field:word`` with friendly field names (`FIELD_ALIASES`),
+``criterion:`` for either criteria list, and ``AND`` / ``OR`` / ``NOT`` with parentheses.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+from dataclasses import dataclass
+
+from whoosh import query
+from whoosh.fields import Schema
+from whoosh.qparser import FieldAliasPlugin, FieldsPlugin, PseudoFieldPlugin, QueryParser, syntax
+from whoosh.qparser.plugins import Plugin
+
+from harvester.errors import QuerySyntaxError
+from index.analysis import phase_term, status_term
+from search.models import SearchRequest
+
+#: the field plain words search
+DEFAULT_FIELD = "text"
+#: a virtual field: ``criterion:word`` searches the inclusion and the exclusion criteria
+CRITERIA_FIELD = "criteria"
+CRITERIA_FIELDS = ("inclusion", "exclusion")
+
+#: the names a user may type before a colon, for each field (the field's own name works too)
+FIELD_ALIASES = {
+    "nct_id": ["nct", "id"],
+    "conditions": ["condition", "disease", "cond"],
+    "drugs": ["drug", "intervention", "interventions", "treatment", "intr"],
+    "sponsor": ["sponsors", "collaborator", "funder"],
+    "inclusion": ["include", "inclusions"],
+    "exclusion": ["exclude", "exclusions"],
+    CRITERIA_FIELD: ["criterion", "eligibility"],
+    "countries": ["country"],
+    "cities": ["city"],
+    "study_type": ["type"],
+    "sex": ["gender"],
+    "last_update": ["updated"],
+    "start_date": ["start", "started"],
+}
+
+#: the field names a hint lists
+FIELDS_TO_SHOW = ("drug", "condition", "status", "phase", "criterion", "inclusion", "exclusion", "sponsor", "country",
+                  "city", "type", "sex", "nct")
+#: stored but not indexed on their own: plain words search them
+_SEARCHED_AS_TEXT = ("title", "summary", "keywords", "keyword")
+DATE_HINT = "write dates as 2024, 2024-05 or 2024-05-31, e.g. updated:[2024 TO 2025] or start:2023"
+SYNTAX_HINT = 'e.g. lupus drug:lenalidomide status:recruiting exclusion:"pregnant"'
+_FIELD_NAME = r"(?P<text>[A-Za-z_]+):"
+
+
+def parse_query(text: str, schema: Schema) -> query.Query:
+    """The Whoosh query for a QUERY string. Raises `QuerySyntaxError` with a hint."""
+    _check_balanced(text)
+    try:
+        parsed = _parser(schema).parse(text)
+    except ValueError as error:  # whoosh's date fields raise it for a range of what are not dates
+        raise QuerySyntaxError(f"cannot read the dates in {text!r}", hint=DATE_HINT) from error
+    if _has_error(parsed):  # and mark a single value that is not a date (dates are all it cannot read)
+        raise QuerySyntaxError(f"cannot read the dates in {text!r}", hint=DATE_HINT)
+    if parsed is query.NullQuery:
+        raise QuerySyntaxError(f"the query {text!r} has no words to search for",
+                               hint="very common words such as 'the' or 'with' are not indexed")
+    return parsed
+
+
+@dataclass(frozen=True)
+class CompiledRequest:
+    """A search request as Whoosh queries.
+
+    Filters narrow the results without ranking them. The cheap ones are document sets: `filter` (status, phase,
+    country: a few terms each) and `mask` (the other sex's trials, usually few). Age limits would be ranges over
+    most of the index, so `age` is checked per candidate trial instead (`search.eligibility`).
+    """
+
+    #: the QUERY text, parsed; None when empty
+    text: query.Query | None
+    #: what ranks the results: the text and the options that name words to find; None when there is none
+    scored: query.Query | None
+    #: trials must match it
+    filter: query.Query | None
+    #: trials must not match it
+    mask: query.Query | None
+    #: trials must admit a person of this age
+    age: float | None
+
+
+def compile_request(request: SearchRequest, schema: Schema) -> CompiledRequest:
+    """Parse and combine every part of a request. Raises `QuerySyntaxError`."""
+    text = parse_query(request.query, schema) if request.query.strip() else None
+    parts = [text] if text is not None else []
+    for field, value in (("drugs", request.drug), ("conditions", request.condition), ("sponsor", request.sponsor)):
+        if value:
+            parts.append(words_query(schema, field, value, phrase=False))
+    for fields, value in (
+        (CRITERIA_FIELDS, request.criterion),
+        (("inclusion",), request.inclusion),
+        (("exclusion",), request.exclusion),
+    ):
+        if value:
+            parts.append(query.Or([words_query(schema, field, value, phrase=True) for field in fields]).normalize())
+    filters: list[query.Query] = []
+    if request.statuses:
+        filters.append(query.Or([query.Term("status", status_term(status)) for status in request.statuses]))
+    if request.phases:
+        filters.append(query.Or([query.Term("phase", phase_term(phase)) for phase in request.phases]))
+    if request.country:
+        filters.append(words_query(schema, "countries", request.country, phrase=True))
+    other_sex = {"female": "male", "male": "female"}.get(request.sex or "")
+    return CompiledRequest(
+        text=text,
+        scored=query.And(parts).normalize() if parts else None,
+        filter=query.And(filters).normalize() if filters else None,
+        # a trial for all sexes (or not saying) admits everyone
+        mask=query.Term("sex", other_sex) if other_sex else None,
+        age=request.age,
+    )
+
+
+def words_query(schema: Schema, field: str, text: str, *, phrase: bool) -> query.Query:
+    """All the words of `text` in `field`, as analysed at index time; in this order when `phrase`."""
+    words = list(schema[field].process_text(text, mode="query"))
+    if not words:
+        raise QuerySyntaxError(f"{text!r} has no words to search for in {field}",
+                               hint="very common words such as 'the' or 'with' are not indexed")
+    if len(words) == 1:
+        return query.Term(field, words[0])
+    if phrase:
+        return query.Phrase(field, words)
+    return query.And([query.Term(field, word) for word in words])
+
+
+def _parser(schema: Schema) -> QueryParser:
+    parser = QueryParser(DEFAULT_FIELD, schema)
+    parser.replace_plugin(FieldsPlugin(expr=_FIELD_NAME, remove_unknown=False))
+    parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
+    parser.add_plugin(_FieldCheckPlugin())
+    parser.add_plugin(PseudoFieldPlugin({CRITERIA_FIELD: _in_criteria_fields}))
+    return parser
+
+
+class _FieldCheckPlugin(Plugin):
+    """Reject unknown field names and field names with nothing after them, instead of searching them as words."""
+
+    def filters(self, parser: QueryParser) -> list[tuple[object, int]]:
+        # after aliases (90), before the criteria pseudo-field (99) and the fields plugin (100)
+        return [(self._check, 95)]
+
+    def _check(self, parser: QueryParser, group: syntax.GroupNode) -> syntax.GroupNode:
+        for position, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                self._check(parser, node)
+            elif isinstance(node, syntax.FieldnameNode):
+                known = node.fieldname in parser.schema and parser.schema[node.fieldname].indexed
+                if not known and node.fieldname != CRITERIA_FIELD:
+                    raise QuerySyntaxError(f"unknown field {node.original!r}", hint=_field_hint(node.fieldname))
+                following = group[position + 1] if position + 1 < len(group) else None
+                if following is None or following.is_ws():
+                    raise QuerySyntaxError(f"nothing after {node.original!r}",
+                                           hint=f"write the word right after the colon, {SYNTAX_HINT}")
+        return group
+
+
+def _field_hint(unknown: str) -> str:
+    if unknown.lower() in _SEARCHED_AS_TEXT:
+        return f"plain words search titles, summaries and keywords: leave out '{unknown}:'"
+    known = [*FIELD_ALIASES, *(alias for aliases in FIELD_ALIASES.values() for alias in aliases), "status", "phase"]
+    close = difflib.get_close_matches(unknown.lower(), known, n=1)
+    return (f"did you mean {close[0]}:? " if close else "") + "fields: " + ", ".join(FIELDS_TO_SHOW)
+
+
+def _in_criteria_fields(node: syntax.SyntaxNode) -> syntax.SyntaxNode:
+    """``criterion:x`` -> ``(inclusion:x OR exclusion:x)``."""
+    copies = []
+    for field in CRITERIA_FIELDS:
+        fielded = copy.deepcopy(node)
+        fielded.set_fieldname(field, override=True)
+        copies.append(fielded)
+    return syntax.OrGroup(copies)
+
+
+def _check_balanced(text: str) -> None:
+    if text.count('"') % 2:
+        raise QuerySyntaxError(f"unclosed quote in {text!r}", hint='close the phrase with a second ", ' + SYNTAX_HINT)
+    depth = 0
+    for character in re.sub(r'"[^"]*"', "", text):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth < 0:
+            break
+    if depth:
+        raise QuerySyntaxError(f"unbalanced parentheses in {text!r}", hint="every ( needs a matching )")
+
+
+def _has_error(parsed: query.Query) -> bool:
+    """Whoosh marks what it could not read with an `error` attribute instead of raising."""
+    return any(getattr(node, "error", None) for node in (parsed, *parsed.leaves()))

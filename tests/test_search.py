@@ -1,0 +1,260 @@
+"""Search on an index of the bundled snapshot: the right trials first, with snippets that show why."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from harvester.errors import QuerySyntaxError, UsageError
+from harvester.store import Store
+from harvester.trials import iter_trials
+from index.schema import build_schema
+from index.storage import open_index
+from search.engine import run_search, search
+from search.models import SearchRequest
+from search.query import parse_query
+from tests.test_index_build import build_snapshot_data_dir
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    return build_snapshot_data_dir(tmp_path_factory.mktemp("snapshot"))
+
+
+@pytest.fixture(scope="module")
+def trials(data_dir):
+    with Store.open(data_dir) as store:
+        return list(iter_trials(store))
+
+
+@pytest.fixture(scope="module")
+def searcher(data_dir):
+    with open_index(data_dir).searcher() as searcher:
+        yield searcher
+
+
+def find(searcher, **request):
+    return run_search(searcher, SearchRequest(limit=100, **request))
+
+
+def ids(response) -> list[str]:
+    return [result.nct_id for result in response.results]
+
+
+def highlighted(snippet) -> list[str]:
+    return [snippet.text[start:end] for start, end in snippet.highlights]
+
+
+# --- query syntax ---------------------------------------------------------------------------------------------
+
+SCHEMA = build_schema()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("drug:Keytruda", "drugs:keytruda"),
+    ("intervention:keytruda", "drugs:keytruda"),
+    ("condition:lupus", "conditions:lupus"),
+    ("criterion:pregnant", "(inclusion:pregnant OR exclusion:pregnant)"),
+    ('exclusion:"pregnant women"', 'exclusion:"pregnant women"'),
+    ("status:not-yet-recruiting", "status:not_yet_recruiting"),
+    ("status:open phase:II", "(status:open AND phase:2)"),
+    ("country:Zürich", "countries:zurich"),
+    ("drug:MK-3475", 'drugs:"mk 3475"'),
+])
+def test_field_syntax_with_friendly_names(text, expected):
+    assert str(parse_query(text, SCHEMA)) == expected
+
+
+def test_plain_words_search_the_weighted_text_field():
+    assert str(parse_query("lung cancer", SCHEMA)) == "(text:lung AND text:cancer)"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('exclusion:"pregnant', "unclosed quote"),
+    ("(lupus OR sle", "unbalanced parentheses"),
+    ("drug: keytruda", "nothing after 'drug:'"),
+    ("drgu:keytruda", "unknown field 'drgu:'"),
+    ("updated:[yesterday TO 2024]", "cannot read the dates"),
+    ("updated:soon", "cannot read the dates"),
+    ("title:lupus", "unknown field 'title:'"),
+    ("the of", "has no words to search for"),
+])
+def test_bad_queries_raise_a_syntax_error_with_a_hint(text, message):
+    with pytest.raises(QuerySyntaxError, match=re.escape(message)) as raised:
+        parse_query(text, SCHEMA)
+    assert raised.value.hint
+
+
+def test_a_request_rejects_out_of_range_values():
+    with pytest.raises(UsageError, match="age 200 is out of range"):
+        SearchRequest(age=200)
+    with pytest.raises(UsageError, match="limit 0"):
+        SearchRequest(limit=0)
+
+
+# --- drugs ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "nct_id"), [
+    ("pembrolizumab", "NCT04267848"),  # generic name
+    ("Keytruda", "NCT04267848"),  # brand name listed among the other names
+    ("MK-3475", "NCT04267848"),  # code name
+    ("Cimzia", "NCT02552212"),
+    ("Neupogen", "NCT01987596"),
+    ("Prandin", "NCT00763412"),
+])
+def test_drug_by_generic_brand_or_code_name(searcher, name, nct_id):
+    response = find(searcher, drug=name)
+    assert ids(response) == [nct_id]
+    snippet = response.results[0].snippets[0]
+    assert snippet.field == "drugs"
+    assert {word.lower() for word in highlighted(snippet)} == set(re.findall(r"\w+", name.lower()))
+
+
+def test_brand_name_as_a_plain_word(searcher):
+    response = find(searcher, query="keytruda")
+    assert ids(response) == ["NCT04267848"]
+    result = response.results[0]
+    assert result.drugs[:3] == ["Biospecimen Collection", "Carboplatin", "Cisplatin"]  # interventions, not aliases
+    assert (result.status, result.sponsor) == ("RECRUITING", "National Cancer Institute (NCI)")
+    assert str(result.last_update) == "2025-09-10"
+
+
+def test_title_matches_rank_above_summary_matches(searcher, trials):
+    by_id = {trial.nct_id: trial for trial in trials}
+    ranked = ids(find(searcher, query="chemotherapy"))
+    in_title = ["chemotherapy" in by_id[nct_id].title.lower() for nct_id in ranked]
+    assert in_title == sorted(in_title, reverse=True) and True in in_title and False in in_title
+
+
+def test_plain_words_find_title_and_drug_matches_but_not_criteria_only_ones(searcher):
+    ranked = ids(find(searcher, query="cisplatin"))
+    # NCT00716976 has cisplatin in its title, NCT04267848 among its drugs; NCT01987596 only in its criteria
+    assert set(ranked) == {"NCT00716976", "NCT04267848"}
+    assert "NCT01987596" in ids(find(searcher, query="criterion:cisplatin"))
+
+
+# --- status, criteria, condition, sponsor, place ----------------------------------------------------------------
+
+def test_status_filter(searcher, trials):
+    recruiting = {trial.nct_id for trial in trials if trial.overall_status == "RECRUITING"}
+    response = find(searcher, statuses=("recruiting",))
+    assert set(ids(response)) == recruiting and len(recruiting) >= 5
+    assert {result.status for result in response.results} == {"RECRUITING"}
+    not_yet = find(searcher, statuses=("not-yet-recruiting",))
+    assert set(ids(not_yet)) == {t.nct_id for t in trials if t.overall_status == "NOT_YET_RECRUITING"}
+
+
+def test_open_means_any_status_a_patient_can_join(searcher, trials):
+    response = find(searcher, statuses=("open",))
+    assert set(ids(response)) == {trial.nct_id for trial in trials if trial.is_open}
+    assert [result.score for result in response.results] == [0.0] * len(response.results)
+    updates = [result.last_update for result in response.results if result.last_update]
+    assert updates == sorted(updates, reverse=True)  # nothing ranks them: newest update first
+
+
+def test_exclusion_phrase_with_snippet_of_the_criterion(searcher):
+    response = find(searcher, exclusion="pregnant")
+    assert "NCT05602779" in ids(response)
+    for result in response.results:
+        snippet = result.snippets[0]
+        assert snippet.field == "exclusion"
+        assert "pregnant" in [word.lower() for word in highlighted(snippet)]
+    by_id = {result.nct_id: result for result in response.results}
+    assert by_id["NCT05602779"].snippets[0].text == "Pregnant or breast feeding"
+
+
+def test_exclusion_field_syntax_matches_the_exclusion_option(searcher):
+    assert ids(find(searcher, query="exclusion:pregnant")) == ids(find(searcher, exclusion="pregnant"))
+
+
+def test_inclusion_phrase_keeps_word_order(searcher):
+    response = find(searcher, inclusion="childbearing potential")
+    assert "NCT04267848" in ids(response)
+    snippet = next(r for r in response.results if r.nct_id == "NCT04267848").snippets[0]
+    assert snippet.field == "inclusion" and highlighted(snippet) == ["childbearing", "potential"]
+    assert ids(find(searcher, inclusion="potential childbearing")) == []
+
+
+def test_criterion_searches_both_lists(searcher):
+    both = set(ids(find(searcher, criterion="pregnant")))
+    assert both == set(ids(find(searcher, inclusion="pregnant"))) | set(ids(find(searcher, exclusion="pregnant")))
+
+
+def test_condition_with_snippet(searcher):
+    response = find(searcher, condition="neuroblastoma")
+    assert set(ids(response)) == {"NCT00716976", "NCT01987596", "NCT01305200"}
+    assert response.results[0].snippets[0].field == "conditions"
+
+
+def test_condition_by_mesh_ancestor(searcher):
+    assert "NCT04267848" in ids(find(searcher, condition="lung neoplasms"))
+
+
+def test_sponsor(searcher):
+    assert set(ids(find(searcher, sponsor="Children's Oncology Group"))) == {"NCT00716976", "NCT01305200"}
+
+
+def test_sponsor_accent_folded(searcher):
+    assert ids(find(searcher, query="sponsor:hopitaux")) == ["NCT06965244"]
+
+
+def test_country_and_city(searcher):
+    assert ids(find(searcher, country="Singapore")) == ["NCT04523987"]
+    assert set(ids(find(searcher, country="Korea"))) == {"NCT02513394", "NCT04175379"}
+    assert ids(find(searcher, query="city:zurich")) == ["NCT02513394"]  # indexed as Zürich
+
+
+def test_accents_fold_in_prose(searcher):
+    response = find(searcher, query="naive")
+    assert ids(response) == ["NCT04523987"]
+    assert highlighted(response.results[0].snippets[0]) == ["naïve"]
+
+
+@pytest.mark.parametrize("age", [0.5, 10, 18, 34, 55, 85])
+@pytest.mark.parametrize("sex", [None, "female", "male"])
+def test_age_and_sex_keep_the_trials_whose_eligibility_admits_the_person(searcher, trials, age, sex):
+    expected = {trial.nct_id for trial in trials if trial.eligibility.admits(age_years=age, sex=sex)}
+    assert set(ids(find(searcher, age=age, sex=sex))) == expected
+
+
+def test_age_filter_admits_trials_without_limits(searcher):
+    found = ids(find(searcher, age=90))
+    assert "NCT02513394" in found  # 18 years and over, no maximum
+    assert "NCT00517179" not in found  # 50 to 80
+
+
+# --- did you mean -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("typed", "corrected", "nct_id"), [
+    ("lenalidamide", "lenalidomide", "NCT06965244"),
+    ("lupis", "lupus", "NCT06965244"),
+    ("neuroblastma", "neuroblastoma", "NCT00716976"),
+])
+def test_a_misspelling_finding_nothing_runs_the_correction(searcher, typed, corrected, nct_id):
+    response = find(searcher, query=typed)
+    assert response.suggestion is not None and response.suggestion.text == corrected
+    assert response.corrected
+    assert nct_id in ids(response)
+
+
+def test_a_misspelled_drug_option_is_corrected(searcher):
+    response = find(searcher, drug="pembrolizumb")
+    assert response.suggestion.request.drug == "pembrolizumab"
+    assert response.suggestion.text == 'drug:"pembrolizumab"'
+    assert ids(response) == ["NCT04267848"]
+
+
+def test_a_correction_is_offered_but_not_run_when_the_search_finds_something(searcher):
+    response = find(searcher, query="lung OR pembrolizumb")
+    assert response.suggestion.text == "lung OR pembrolizumab"
+    assert not response.corrected and response.results
+
+
+def test_known_words_get_no_suggestion(searcher):
+    assert find(searcher, query="pembrolizumab").suggestion is None
+
+
+def test_search_opens_the_data_dirs_index(data_dir):
+    response = search(data_dir, SearchRequest(query="cimzia"))
+    assert ids(response) == ["NCT02552212"] and response.total == 1

@@ -1,0 +1,116 @@
+"""End-to-end: `trialwatch search` and `trialwatch index` through the real CLI, on temporary data dirs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from trialwatch.cli import cli
+from tests.test_index_build import build_snapshot_data_dir, store_changed_version
+
+
+def run(data_dir, *args):
+    return CliRunner().invoke(cli, [*args, "--data-dir", str(data_dir)])
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    return build_snapshot_data_dir(tmp_path_factory.mktemp("snapshot"))
+
+
+def test_first_search_in_an_empty_data_dir_loads_the_snapshot_and_builds_the_index(tmp_path):
+    result = run(tmp_path / "new", "search", "keytruda")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("NCT04267848  [recruiting]  Testing the Addition of a Type of Drug")
+    assert "Keytruda" in result.stdout
+    notes = result.stderr.splitlines()
+    assert notes[0].startswith("trialwatch: empty data dir") and "bundled snapshot" in notes[0]
+    assert notes[1].startswith("trialwatch: building the search index in")
+    assert notes[2].startswith("trialwatch: index: rebuilt, 32 trials in")
+    assert notes[-1] == "trialwatch: 1 trial matches"
+
+    again = run(tmp_path / "new", "search", "keytruda")
+    assert again.stderr.splitlines() == ["trialwatch: 1 trial matches"]  # no rebuild the second time
+
+
+def test_options_filter_and_text_shows_the_matching_criterion(data_dir):
+    result = run(data_dir, "search", "--exclusion", "pregnant", "--status", "open", "--age", "15", "--sex", "female")
+    assert result.exit_code == 0, result.output
+    blocks = result.stdout.split("\n\n")
+    assert blocks[0].startswith("NCT05602779  [recruiting]  Leverage Noninvasive Transcutaneous Vagus Nerve")
+    assert "  exclusion: Pregnant or breast feeding" in blocks[0]
+    assert result.stderr.strip() == f"trialwatch: {len(blocks)} trials match"
+
+
+def test_query_words_are_joined_and_field_syntax_works(data_dir):
+    result = run(data_dir, "search", "drug:cimzia", "status:completed", "--format", "json")
+    assert result.exit_code == 0, result.output
+    response = json.loads(result.stdout)
+    assert response["request"]["query"] == "drug:cimzia status:completed"
+    assert [r["nct_id"] for r in response["results"]] == ["NCT02552212"]
+    snippet = response["results"][0]["snippets"][0]
+    assert snippet["field"] == "drugs"
+    start, end = snippet["highlights"][0]
+    assert snippet["text"][start:end] == "Cimzia"
+    assert response["results"][0]["last_update"] == "2022-08-18"
+
+
+def test_csv_output(data_dir):
+    result = run(data_dir, "search", "--condition", "neuroblastoma", "--limit", "2", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 2
+    assert {row["nct_id"] for row in rows} <= {"NCT00716976", "NCT01987596", "NCT01305200"}
+    assert all(row["snippet"].startswith("conditions: ") and "**Neuroblastoma**" in row["snippet"] for row in rows)
+    assert result.stderr.strip() == "trialwatch: 3 trials match, showing the first 2"
+
+
+def test_misspelling_runs_the_correction_and_says_so(data_dir):
+    result = run(data_dir, "search", "lenalidamide")
+    assert result.exit_code == 0, result.output
+    assert "trialwatch: nothing matches; showing results for: lenalidomide" in result.stderr
+    assert result.stdout.startswith("NCT06965244  [not yet recruiting]  Lenalidomide vs Methotrexate")
+
+
+def test_misspelling_with_results_gets_a_suggestion(data_dir):
+    result = run(data_dir, "search", "lung", "OR", "pembrolizumb")
+    assert "trialwatch: did you mean: lung OR pembrolizumab" in result.stderr
+    assert "NCT04267848" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["search", 'exclusion:"pregnant'], "trialwatch: error: unclosed quote in 'exclusion:\"pregnant'"),
+    (["search", "drgu:keytruda"], "trialwatch: error: unknown field 'drgu:' (hint: did you mean drug:? fields: drug,"),
+])
+def test_a_syntax_error_is_one_line_and_exit_2(data_dir, args, message):
+    result = run(data_dir, *args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith(message)
+
+
+def test_a_bad_option_value_is_a_usage_error(data_dir):
+    result = run(data_dir, "search", "--status", "recruting")
+    assert result.exit_code == 2
+    assert "'recruting' is not one of" in result.stderr
+
+
+def test_index_command_rebuilds_and_updates(tmp_path):
+    data_dir = build_snapshot_data_dir(tmp_path)
+    rebuilt = run(data_dir, "index")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert rebuilt.stdout.startswith("index: rebuilt, 32 trials in ")
+    assert run(data_dir, "index", "--update").stdout == "index: up to date\n"
+
+
+def test_search_brings_a_stale_index_up_to_date(tmp_path):
+    data_dir = build_snapshot_data_dir(tmp_path)
+    store_changed_version(data_dir, "NCT05147467", overallStatus="SUSPENDED")
+    result = run(data_dir, "search", "--status", "suspended")
+    assert result.exit_code == 0, result.output
+    assert "trialwatch: index: updated, 1 changed trials in " in result.stderr
+    assert result.stdout.startswith("NCT05147467  [suspended]")

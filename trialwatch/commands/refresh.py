@@ -1,0 +1,101 @@
+"""`trialwatch refresh`: bring every watch up to date; built to run from cron.
+
+Quiet on success (``--summary`` prints one line, ``-v`` tells more on stderr). On failure: one line on stderr and
+exit status 1, or 75 (EX_TEMPFAIL from sysexits.h: try again later) when the registry rate-limits or cannot be
+reached, or when another refresh (or an index build) holds the lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import click
+
+from trialwatch.config import Settings
+from trialwatch.options import common_options, http_options
+
+if TYPE_CHECKING:
+    from harvester.http import HttpSettings
+
+EX_TEMPFAIL = 75
+logger = logging.getLogger("trialwatch")
+
+
+@contextmanager
+def _quiet_unless_verbose(verbose: int) -> Iterator[None]:
+    """Cron mails whatever a job prints: below -v only the final error line may reach stderr (retries are logged
+    as warnings). The root logger's level is restored afterwards."""
+    from trialwatch.cli import configure_logging
+
+    root = logging.getLogger()
+    level = root.level
+    if verbose:
+        configure_logging(verbose)
+    elif level >= logging.WARNING:  # no -v given to the trialwatch group either
+        root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+
+
+@click.command()
+@click.option("--watch", "names", multiple=True, metavar="NAME", help="Refresh only this watch (repeatable).")
+@click.option("--full", is_flag=True,
+              help="List every watch in full instead of only records updated since its last refresh; finds the"
+                   " trials a watch no longer matches.")
+@click.option("--full-every", type=click.IntRange(0), default=7, show_default=True, metavar="DAYS",
+              help="List a watch in full when its last complete listing is this many days old (0: only with --full"
+                   " and on a watch's first refresh).")
+@click.option("--page-size", type=click.IntRange(1, 1000), default=100, show_default=True)
+@click.option("--summary", is_flag=True, help="Print one summary line on success.")
+@click.option("-v", "--verbose", count=True, help="Say what each watch did (stderr); -vv for HTTP requests.")
+@http_options
+@common_options
+def refresh(names: tuple[str, ...], full: bool, full_every: int, page_size: int, summary: bool, verbose: int,
+            http_settings: HttpSettings, settings: Settings) -> None:
+    """Bring every watch up to date: fetch what changed, record change events, update the search index.
+
+    Each watch asks the registry only for records updated since its last successful refresh (a day of overlap);
+    its first refresh, --full, and every --full-every days list it in full, which is the only way to learn that
+    a trial no longer matches it. Safe to run from cron: one run at a time per data dir (a second one exits
+    with status 75), and a run killed at any point is caught up by the next.
+
+    \b
+    Example crontab line (03:17 every night):
+      17 3 * * * TRIALWATCH_DATA=$HOME/trialwatch trialwatch refresh --summary >> $HOME/trialwatch.log 2>&1
+    """
+    from harvester.client import RegistryClient
+    from harvester.errors import LockedError, RegistryUnavailable, TrialwatchError
+    from harvester.refresh import refresh as run_refresh
+    from harvester.runlock import RefreshLock
+    from harvester.store import Store
+    from trialwatch.cli import CommandFailed
+
+    try:
+        with _quiet_unless_verbose(verbose), RefreshLock(settings.data_dir) as lock:
+            if lock.taken_over:
+                logger.info(lock.taken_over)
+            with Store.open(settings.data_dir) as store, RegistryClient(settings.api_url, http_settings) as client:
+                result = run_refresh(store, client, settings.data_dir, names=names, full=full,
+                                     full_every_days=full_every, page_size=page_size,
+                                     index_update=_index_update)
+    except (RegistryUnavailable, LockedError) as error:
+        failure = CommandFailed(error)
+        failure.exit_code = EX_TEMPFAIL
+        raise failure from error
+    if summary or verbose or logger.isEnabledFor(logging.INFO):  # -v here or before the command name
+        click.echo(result.line() + (f"; {lock.taken_over}" if lock.taken_over else ""))
+    if result.failed:
+        first = result.failed[0]
+        more = f" (and {len(result.failed) - 1} more)" if len(result.failed) > 1 else ""
+        raise TrialwatchError(f"watch {first.name} failed: {first.error}{more}")
+
+
+def _index_update(store, data_dir):
+    from index.build import update_index
+
+    return update_index(store, data_dir)

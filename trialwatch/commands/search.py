@@ -1,0 +1,124 @@
+"""`trialwatch search`: find trials by words, drug, status, criterion, condition, sponsor, place, age and sex."""
+
+from __future__ import annotations
+
+import click
+
+from trialwatch.config import Settings
+from trialwatch.options import common_options, open_store
+
+STATUS_CHOICES = [
+    "open", "recruiting", "not-yet-recruiting", "enrolling-by-invitation", "active-not-recruiting", "completed",
+    "suspended", "terminated", "withdrawn", "available", "no-longer-available", "temporarily-not-available",
+    "approved-for-marketing", "withheld", "unknown",
+]
+PHASE_CHOICES = ["early1", "1", "2", "3", "4", "na"]
+#: a search that finds the index busy waits this long for it before searching the index as it is
+SEARCH_LOCK_TIMEOUT = 1.0
+
+
+@click.command()
+@click.argument("query", nargs=-1)
+@click.option("--drug", help="Drug or other intervention, by generic, brand or code name (all words).")
+@click.option("--condition", help="Condition or disease, including its MeSH terms (all words).")
+@click.option("--status", "statuses", multiple=True, type=click.Choice(STATUS_CHOICES, case_sensitive=False),
+              help="Overall status (repeatable); 'open' means recruiting, not yet recruiting or by invitation.")
+@click.option("--criterion", help="Words, in this order, in the inclusion or the exclusion criteria.")
+@click.option("--inclusion", help="Words, in this order, in the inclusion criteria.")
+@click.option("--exclusion", help="Words, in this order, in the exclusion criteria.")
+@click.option("--sponsor", help="Lead sponsor or collaborator (all words).")
+@click.option("--phase", "phases", multiple=True, type=click.Choice(PHASE_CHOICES, case_sensitive=False),
+              help="Trial phase (repeatable).")
+@click.option("--country", help="Country with a trial site.")
+@click.option("--age", type=click.FloatRange(0, 150), help="Only trials whose age limits admit this age (years).")
+@click.option("--sex", type=click.Choice(["female", "male"], case_sensitive=False),
+              help="Only trials open to this sex.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Results to show.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "csv"]), default="text",
+              show_default=True)
+@common_options
+def search(
+    query: tuple[str, ...],
+    drug: str | None,
+    condition: str | None,
+    statuses: tuple[str, ...],
+    criterion: str | None,
+    inclusion: str | None,
+    exclusion: str | None,
+    sponsor: str | None,
+    phases: tuple[str, ...],
+    country: str | None,
+    age: float | None,
+    sex: str | None,
+    limit: int,
+    output_format: str,
+    settings: Settings,
+) -> None:
+    """Search the stored trials; best matches first, each with the part of the record that matched.
+
+    QUERY is words that must all match (in titles, conditions, drugs, summary, inclusion criteria, sponsors or
+    places), "quoted phrases", field:word (drug, condition, status, phase, criterion, inclusion, exclusion,
+    sponsor, country, city, title, summary, keyword, type, sex, nct) and AND / OR / NOT.
+
+    \b
+    Examples:
+      trialwatch search lupus nephritis --status open --age 34 --sex female
+      trialwatch search 'drug:lenalidomide status:recruiting exclusion:pregnant'
+      trialwatch search --drug Keytruda --country France --format json
+    """
+    from search.engine import search as run
+    from search.formats import render_csv, render_text
+    from search.models import SearchRequest
+
+    request = SearchRequest(
+        query=" ".join(query), drug=drug, condition=condition, criterion=criterion, inclusion=inclusion,
+        exclusion=exclusion, sponsor=sponsor, statuses=tuple(s.lower() for s in statuses),
+        phases=tuple(p.lower() for p in phases), country=country, age=age, sex=sex.lower() if sex else None,
+        limit=limit,
+    )
+    _prepare_index(settings)
+    response = run(settings.data_dir, request)
+
+    if response.suggestion is not None:
+        if response.corrected:
+            click.echo(f"trialwatch: nothing matches; showing results for: {response.suggestion.text}", err=True)
+        else:
+            click.echo(f"trialwatch: did you mean: {response.suggestion.text}", err=True)
+    if output_format == "json":
+        click.echo(response.to_json())
+    elif output_format == "csv":
+        click.echo(render_csv(response), nl=False)
+    elif response.results:
+        click.echo(render_text(response, mark=lambda word: click.style(word, bold=True)))
+    shown = len(response.results)
+    total = response.total or 0
+    matches = "1 trial matches" if total == 1 else f"{total} trials match"
+    click.echo(f"trialwatch: {matches}" + (f", showing the first {shown}" if shown < total else ""), err=True)
+
+
+def _prepare_index(settings: Settings) -> None:
+    """Build the index on first use, and bring it up to date when the store has changed since; say so on stderr."""
+    from harvester.errors import LockedError
+    from harvester.store import Store
+    from index.lock import DEFAULT_LOCK_TIMEOUT
+    from index.status import index_status
+
+    with Store.open(settings.data_dir) as store:
+        status = index_status(settings.data_dir, store.max_version_id())
+    if status == "current":
+        return
+
+    from index.build import update_index
+
+    with open_store(settings) as store:
+        if status == "missing":
+            click.echo(f"trialwatch: building the search index in {settings.data_dir} (first search)", err=True)
+        try:
+            summary = update_index(store, settings.data_dir,
+                                   lock_timeout=SEARCH_LOCK_TIMEOUT if status == "stale" else DEFAULT_LOCK_TIMEOUT)
+        except LockedError:
+            if status == "missing":
+                raise
+            click.echo("trialwatch: the index is being updated by another process; searching it as it is", err=True)
+            return
+    click.echo(f"trialwatch: {summary.line()}", err=True)

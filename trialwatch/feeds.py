@@ -1,0 +1,135 @@
+"""Change events as text, JSON, CSV or an Atom feed (RFC 4287, written with the standard library's ElementTree).
+
+Atom ids are ``urn:uuid:`` URIs made with `uuid.uuid5` from a namespace the store keeps (created once at random,
+`harvester.events.feed_namespace`) and the event's stable key (trial, kind, version or run): the same event
+always has the same entry id, however often the feed is written, and two data dirs never collide.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+
+from harvester.events import Event
+from trialwatch import __version__
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+PROJECT_URL = "https://github.com/trialwatch/trialwatch"
+#: characters XML 1.0 cannot carry at all
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+MAX_TEXT_LINES = 12
+
+
+def _rfc3339(timestamp: str) -> str:
+    when = dt.datetime.fromisoformat(timestamp)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+def render_text(events: Sequence[Event], *, since: str | None) -> str:
+    if not events:
+        return f"No changes recorded since {since[:16].replace('T', ' ')} UTC." if since else "No changes recorded."
+    blocks = []
+    for event in events:
+        head = f"{event.detected_at[:16].replace('T', ' ')}  {event.title}"
+        if event.watch:
+            head += f"  [watch {event.watch}]"
+        lines = event.summary_lines()
+        body = [f"    {line}" for line in lines[:MAX_TEXT_LINES]]
+        if len(lines) > MAX_TEXT_LINES:
+            body.append(f"    ... and {len(lines) - MAX_TEXT_LINES} more lines (--format json has them all)")
+        blocks.append("\n".join([head, *body, f"    {event.url}"]))
+    return "\n\n".join(blocks)
+
+
+def render_json(events: Sequence[Event]) -> str:
+    return json.dumps([event.as_json() for event in events], indent=2, ensure_ascii=False)
+
+
+CSV_COLUMNS = ("detected_at", "nct_id", "kind", "watch", "title", "url", "trial_title", "details", "key")
+
+
+def render_csv(events: Sequence[Event]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for event in events:
+        writer.writerow([event.detected_at, event.nct_id, event.kind, event.watch or "", event.title, event.url,
+                         event.trial_title or "", json.dumps(event.details, ensure_ascii=False, sort_keys=True),
+                         event.event_key])
+    return buffer.getvalue().rstrip("\n")
+
+
+def entry_id(namespace: uuid.UUID, event: Event) -> str:
+    return f"urn:uuid:{uuid.uuid5(namespace, 'event:' + event.event_key)}"
+
+
+def render_atom(
+    events: Sequence[Event], *, namespace: uuid.UUID, title: str, feed_key: str, self_url: str | None = None,
+    alternate_url: str = "https://clinicaltrials.gov/", now: str | None = None,
+) -> str:
+    """A complete Atom feed document, newest entry first. `feed_key` names the selection (watch, kinds)."""
+    ET.register_namespace("", ATOM_NS)
+
+    def sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+        element = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attributes)
+        if text is not None:
+            element.text = _xml_text(text)
+        return element
+
+    feed_id = f"urn:uuid:{uuid.uuid5(namespace, 'feed:' + feed_key)}"
+    ordered = sorted(events, key=lambda event: (event.detected_at, event.id), reverse=True)
+    updated = _rfc3339(ordered[0].detected_at) if ordered else _rfc3339(now or dt.datetime.now(dt.UTC).isoformat())
+
+    feed = ET.Element(f"{{{ATOM_NS}}}feed")
+    sub(feed, "id", feed_id)
+    sub(feed, "title", title)
+    sub(feed, "subtitle", "Changes to clinical trials seen by trialwatch in ClinicalTrials.gov records: new trials,"
+                          " recruitment status, eligibility criteria, sponsors and sites.")
+    sub(feed, "updated", updated)
+    author = sub(feed, "author")
+    sub(author, "name", "trialwatch")
+    sub(author, "uri", PROJECT_URL)
+    sub(feed, "link", rel="self", href=self_url or feed_id, type="application/atom+xml")
+    sub(feed, "link", rel="alternate", href=alternate_url, type="text/html")
+    sub(feed, "generator", "trialwatch", uri=PROJECT_URL, version=__version__)
+    for event in ordered:
+        entry = sub(feed, "entry")
+        sub(entry, "id", entry_id(namespace, event))
+        sub(entry, "title", event.title)
+        sub(entry, "updated", _rfc3339(event.detected_at))
+        sub(entry, "published", _rfc3339(event.detected_at))
+        sub(entry, "link", rel="alternate", href=event.url, type="text/html")
+        sub(entry, "category", term=event.kind, label=_KIND_LABELS.get(event.kind, event.kind))
+        lines = event.summary_lines()
+        sub(entry, "summary", f"{lines[0]}: " + "; ".join(lines[1:4]) if len(lines) > 1 else lines[0], type="text")
+        sub(entry, "content", _html(event, lines), type="html")
+    ET.indent(feed)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")
+
+
+_KIND_LABELS = {
+    "new": "new trial", "status": "recruitment status", "criteria": "eligibility criteria", "sponsor": "sponsor",
+    "sites": "sites", "dropped": "no longer matched",
+}
+
+
+def _html(event: Event, lines: list[str]) -> str:
+    """The entry's content as an HTML fragment (it is escaped once more as the element's text)."""
+    from html import escape
+
+    head, *rest = lines
+    items = "".join(f"<li>{escape(line)}</li>" for line in rest)
+    return (f"<p><strong>{escape(head)}</strong></p>" + (f"<ul>{items}</ul>" if items else "")
+            + f'<p><a href="{escape(event.url)}">{escape(event.nct_id)} on ClinicalTrials.gov</a></p>')

@@ -1,0 +1,75 @@
+"""`trialwatch show NCT... --sources`: every stored version of a trial by source, and what merging them found."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from harvester.models import Finding, normalize_nct_id
+from harvester.store import Store
+from harvester.trials import load_trial
+
+#: hex digits of a content hash shown in the text view (the JSON view has all of them)
+HASH_DIGITS = 16
+
+
+@dataclass(frozen=True)
+class SourceVersion:
+    """One stored version: which source, when, what content, from where, by which kind of run."""
+
+    version_id: int
+    source: str
+    fetched_at: str
+    content_hash: str
+    source_url: str | None
+    data_timestamp: str | None
+    run_kind: str | None
+
+
+@dataclass(frozen=True)
+class TrialSources:
+    nct_id: str
+    title: str
+    versions: list[SourceVersion]
+    findings: list[Finding]
+
+
+def trial_sources(store: Store, nct_id: str) -> TrialSources:
+    """The trial's stored versions, oldest first, and the findings of its current merged view.
+
+    Raises `InvalidNctId` or `NotInStore`.
+    """
+    trial = load_trial(store, normalize_nct_id(nct_id))
+    stored = store.versions(trial.nct_id)
+    run_ids = sorted({version.run_id for version in stored if version.run_id is not None})
+    marks = ",".join("?" * len(run_ids))
+    run_kinds = dict(store.execute(f"SELECT id, kind FROM runs WHERE id IN ({marks})", run_ids).fetchall())
+    versions = [
+        SourceVersion(version_id=v.id, source=v.source, fetched_at=v.fetched_at, content_hash=v.content_hash,
+                      source_url=v.source_url, data_timestamp=v.data_timestamp, run_kind=run_kinds.get(v.run_id))
+        for v in stored
+    ]
+    return TrialSources(nct_id=trial.nct_id, title=trial.title, versions=versions, findings=trial.findings)
+
+
+def render_sources(sources: TrialSources) -> str:
+    count = len(sources.versions)
+    lines = [f"{sources.nct_id}  {sources.title}", "",
+             f"Stored versions ({count}, oldest first; `show` merges the newest of each source, the registry's first):"]
+    for v in sources.versions:
+        digest = v.content_hash.removeprefix("sha256:")[:HASH_DIGITS]
+        data = f"  data of {v.data_timestamp[:10]}" if v.data_timestamp else ""
+        lines.append(f"  {v.source:<4}  fetched {v.fetched_at[:19]}{data}  sha256:{digest}  by {v.run_kind or '?'}"
+                     f"  {v.source_url or ''}".rstrip())
+    lines += ["", "Findings:" if sources.findings else "Findings: none"]
+    lines += [f"  - {finding.describe()}" for finding in sources.findings]
+    return "\n".join(lines)
+
+
+def sources_json(sources: TrialSources) -> dict[str, Any]:
+    return {
+        "nct_id": sources.nct_id,
+        "title": sources.title,
+        "versions": [asdict(version) for version in sources.versions],
+        "findings": [finding.model_dump(mode="json") for finding in sources.findings],
+    }

@@ -1,0 +1,219 @@
+"""The local web app: a search form, a results list and a plain-language page per trial.
+
+Starlette routes rendering Jinja2 templates (autoescape on: nothing from a record is ever marked safe). Every page
+is a GET that works without JavaScript. Errors become plain pages: 400 for bad parameters, 404 for unknown trials and
+paths, 500 (logged, no traceback shown) for anything else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from harvester.errors import InvalidNctId, NotInStore, QuerySyntaxError, SearchIndexError, TrialwatchError, UsageError
+from harvester.models import normalize_nct_id
+from trialwatch.web import forms, searching, views
+from trialwatch.web.searching import SearchPage
+
+logger = logging.getLogger("trialwatch.web")
+
+HERE = Path(__file__).resolve().parent
+
+#: no scripts, no frames, no third-party anything: the pages need only their own stylesheet
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+}
+
+_REASONS = {
+    400: "This search cannot be run",
+    404: "Page not found",
+    405: "Method not allowed",
+    500: "Something went wrong",
+    503: "Search is not ready",
+}
+
+
+_PLAIN_500 = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
+    'content="width=device-width, initial-scale=1"><title>Something went wrong · trialwatch</title></head>'
+    "<body><main><h1>Something went wrong</h1><p>The page could not be shown. The error was logged where "
+    'trialwatch runs.</p><p><a href="/">Start a new search</a></p></main></body></html>'
+)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")
+
+
+def template_environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,  # every template, whatever its name: record text is always escaped
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(views.jinja_filters())
+    environment.globals.update(
+        status_choices=forms.STATUS_CHOICES,
+        sex_choices=forms.SEX_CHOICES,
+        max_age=forms.MAX_AGE,
+    )
+    return environment
+
+
+class SecurityHeaders:
+    """Add `SECURITY_HEADERS` to every response, error pages included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                for name, value in SECURITY_HEADERS.items():
+                    if name.encode() not in present:
+                        headers.append((name.encode(), value.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(data_dir: Path, *, search: Callable[[Path, forms.SearchForm], SearchPage] | None = None) -> Starlette:
+    """The app over the store and index in `data_dir`.
+
+    The data dir should already hold data and an index (`prepare_data`); `trialwatch serve` does that at start.
+    Each request opens the store (SQLite connections stay in their thread) and the index's live generation anew, so
+    a harvest or an index rebuild running beside the server shows on the next page. `search` replaces the search
+    function, for tests.
+    """
+    environment = template_environment()
+    run_search = search or searching.run_search
+
+    def render(request: Request, name: str, code: int = 200, **context: Any) -> HTMLResponse:
+        html = environment.get_template(name).render(request=request, **context)
+        return HTMLResponse(html, status_code=code)
+
+    def error_page(request: Request, status_code: int, message: str, hint: str | None = None, *,
+                   reason: str | None = None) -> HTMLResponse:
+        return render(request, "error.html", status_code, status_code=status_code,
+                      reason=reason or _REASONS.get(status_code, "Error"), message=message, hint=hint)
+
+    def home(request: Request) -> Response:
+        return render(request, "search.html", form=forms.SearchForm(), results=None, error=None)
+
+    def search_page(request: Request) -> Response:
+        form = forms.SearchForm.from_query(request.query_params)
+        try:
+            results = run_search(data_dir, form)
+        except QuerySyntaxError as error:
+            # the form is fine but the words cannot be read: show the form again, filled in, with the reason
+            return render(request, "search.html", 400, form=form, results=None,
+                          error={"reason": _REASONS[400], "message": _sentence(str(error)), "hint": error.hint})
+        return render(request, "search.html", form=form, results=results, error=None)
+
+    def trial_page(request: Request) -> Response:
+        given = request.path_params["nct_id"]
+        nct_id = normalize_nct_id(given)
+        if nct_id != given:
+            return RedirectResponse(request.url_for("trial", nct_id=nct_id).path, status_code=301)
+        from harvester.store import Store
+        from harvester.trials import load_trial
+
+        with Store.open(data_dir) as store:
+            trial = load_trial(store, nct_id)
+            history = views.status_history(store, trial)
+        return render(request, "trial.html", trial=trial, history=history,
+                      places=views.places_by_country(trial.locations), who=views.who_line(trial))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        message = {404: f"There is no page at {request.url.path}.",
+                   405: f"{request.method} is not allowed here."}.get(exc.status_code, str(exc.detail))
+        response = error_page(request, exc.status_code, message)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    async def usage_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, TrialwatchError)
+        if isinstance(exc, NotInStore):
+            return error_page(request, 404, f"No trial {request.path_params.get('nct_id', '')} in this data.",
+                              "It may not have been harvested yet: run `trialwatch harvest NCT…` then reload.")
+        if isinstance(exc, SearchIndexError):
+            logger.error("search index: %s", exc)
+            return error_page(request, 503, str(exc), exc.hint)
+        if isinstance(exc, UsageError):
+            if isinstance(exc, InvalidNctId) and "nct_id" in request.path_params:
+                return error_page(request, 400, f"{request.path_params['nct_id']!r} is not a trial id.", exc.hint,
+                                  reason="Not a trial id")
+            return error_page(request, 400, _sentence(str(exc)), exc.hint)
+        logger.error("%s: %s", request.url.path, exc)
+        return error_page(request, 500, str(exc).splitlines()[0] if str(exc) else type(exc).__name__, exc.hint)
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        logger.error("error serving %s", request.url.path, exc_info=exc)
+        message = "The page could not be shown. The error was logged where trialwatch runs."
+        try:
+            return error_page(request, 500, message)
+        except Exception:  # the error page itself failed: still no traceback for the browser
+            logger.exception("error rendering the error page")
+            return HTMLResponse(_PLAIN_500, status_code=500)
+
+    routes = [
+        Route("/", home, name="home"),
+        Route("/search", search_page, name="search"),
+        Route("/trials/{nct_id}", trial_page, name="trial"),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={HTTPException: http_error, TrialwatchError: usage_error, Exception: server_error},
+    )
+
+
+def prepare_data(data_dir: Path) -> tuple[str | None, str | None]:
+    """Load the bundled snapshot into an empty data dir and bring the search index up to date.
+
+    Returns (a line about the snapshot when one is in use, the index summary line).
+    """
+    from harvester.snapshot import ensure_data, snapshot_only
+    from harvester.store import Store
+    from index.build import update_index
+
+    with Store.open(data_dir) as store:
+        loaded = ensure_data(store)
+        note = None
+        if loaded:
+            note = f"empty data dir {data_dir}: loaded the {loaded.describe()}"
+        elif (snapshot := snapshot_only(store)) is not None:
+            note = f"using the {snapshot.describe()}; `trialwatch harvest` fetches fresh data"
+        summary = update_index(store, data_dir)
+    return note, summary.line()

@@ -1,0 +1,152 @@
+"""The search form -> the search library -> what the results page shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from trialwatch.web.forms import ANY_STATUS, PAGE_SIZE, SearchForm
+
+if TYPE_CHECKING:
+    from search.models import SearchRequest
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A piece of snippet text; `match` pieces are the words the search matched (shown highlighted)."""
+
+    text: str
+    match: bool = False
+
+
+@dataclass(frozen=True)
+class Snippet:
+    #: where the snippet comes from in words, e.g. "who cannot join"
+    source: str
+    fragments: list[Fragment]
+
+
+@dataclass(frozen=True)
+class Hit:
+    nct_id: str
+    title: str
+    status: str | None
+    sponsor: str | None
+    drugs: list[str]
+    last_update: dt.date | None
+    snippets: list[Snippet] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[Hit]
+    #: matching trials in all, when known
+    total: int | None
+    page: int = 1
+    page_size: int = PAGE_SIZE
+    #: a corrected query the user may want, as a form
+    suggestion: SearchForm | None = None
+    suggestion_text: str | None = None
+    #: True when the search as typed found nothing and `hits` are those of `suggestion`
+    corrected: bool = False
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.page_size + 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.total is not None and self.page * self.page_size < self.total
+
+
+#: snippet field -> how the results page names it
+FIELD_WORDS = {
+    "exclusion": "who cannot join",
+    "inclusion": "who can join",
+    "drugs": "treatments",
+    "conditions": "conditions",
+    "keywords": "keywords",
+    "summary": "the summary",
+    "title": "the title",
+}
+
+
+def search_request(form: SearchForm, limit: int) -> SearchRequest:
+    """The search library's request for a form."""
+    from search.models import SearchRequest
+
+    return SearchRequest(
+        query=form.q,
+        drug=form.drug or None,
+        condition=form.condition or None,
+        statuses=(form.status,) if form.status != ANY_STATUS else (),
+        country=form.country or None,
+        age=form.age_years,
+        sex=form.sex or None,  # type: ignore[arg-type]
+        limit=limit,
+    )
+
+
+def form_of(request: SearchRequest, like: SearchForm) -> SearchForm:
+    """The form for a (corrected) search request; what the request does not say is kept from `like`."""
+    return replace(like, q=request.query, drug=request.drug or "", condition=request.condition or "",
+                   country=request.country or "", page=1)
+
+
+def fragments(text: str, highlights: list[tuple[int, int]]) -> list[Fragment]:
+    """Cut snippet text at its highlight spans; the template escapes every piece and wraps matches in <mark>."""
+    pieces, position = [], 0
+    for start, end in sorted(highlights):
+        start = max(start, position)
+        if end <= start:
+            continue
+        if start > position:
+            pieces.append(Fragment(text[position:start]))
+        pieces.append(Fragment(text[start:end], match=True))
+        position = end
+    if position < len(text):
+        pieces.append(Fragment(text[position:]))
+    return pieces
+
+
+def run_search(data_dir: Path, form: SearchForm) -> SearchPage:
+    """One page of results for a form. Raises `QuerySyntaxError`, `SearchIndexError`."""
+    from search.engine import search
+
+    offset = (form.page - 1) * PAGE_SIZE
+    response = search(data_dir, search_request(form, limit=offset + PAGE_SIZE))
+    hits = [
+        Hit(
+            nct_id=result.nct_id,
+            title=result.title,
+            status=result.status,
+            sponsor=result.sponsor,
+            drugs=result.drugs,
+            last_update=result.last_update,
+            snippets=[
+                Snippet(FIELD_WORDS.get(snippet.field, snippet.field), fragments(snippet.text, snippet.highlights))
+                for snippet in result.snippets
+            ],
+        )
+        for result in response.results[offset:]
+    ]
+    suggested = form_of(response.suggestion.request, form) if response.suggestion else None
+    return SearchPage(
+        hits=hits,
+        total=response.total,
+        page=form.page,
+        suggestion=suggested,
+        suggestion_text=suggestion_text(form, suggested, response.suggestion.text) if response.suggestion else None,
+        corrected=response.corrected,
+    )
+
+
+def suggestion_text(form: SearchForm, suggested: SearchForm | None, fallback: str) -> str:
+    """The corrected fields as the form labels them, e.g. ``Drug: carboplatin``."""
+    if suggested is None:
+        return fallback
+    before = dict(form.summary())
+    changed = [f"{label}: {value}" for label, value in suggested.summary() if before.get(label) != value]
+    return "; ".join(changed) or fallback
