@@ -58,7 +58,7 @@ def phase_term(text: str) -> str:
 
 
 def text_analyzer() -> Analyzer:
-    """Prose (titles, summary, criteria): words, lowercased, accent-folded, stop words dropped, stemmed."""
+    """Prose (titles, summaries, criteria): words, lowercased, accent-folded, stop words dropped, stemmed."""
     return (
         RegexTokenizer()
         | LowercaseFilter()
@@ -69,11 +69,7 @@ def text_analyzer() -> Analyzer:
 
 
 def name_analyzer() -> Analyzer:
-    """Names (drugs, conditions, sponsors, places): like prose but not stemmed, so spelling suggestions are words.
-
-    Stop words are dropped here too: a query word runs against several fields at once, and a stop word kept in one
-    of them would make that field required for it.
-    """
+    """Names (drugs, conditions, sponsors, places): like prose but not stemmed, so spelling suggestions are words."""
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter(stoplist=STOP_WORDS)
 
 
@@ -85,6 +81,13 @@ def keyword_analyzer(normalize: Callable[[str], str]) -> Analyzer:
 def weighted_text(sections: Iterable[tuple[float, str]]) -> str:
     """One value made of (weight, text) sections, for a field analysed by `WeightedSectionsAnalyzer`."""
     return "".join(f"{_SECTION}{weight:g}{_WEIGHT}{text}" for weight, text in sections if text)
+
+
+def weighted_sections(value: str) -> list[tuple[float, str]]:
+    """The (weight, text) sections of a `weighted_text`; a plain string is one section of weight 1."""
+    if not value.startswith(_SECTION):
+        return [(1.0, value)]
+    return [(float(weight), text) for weight, _, text in (s.partition(_WEIGHT) for s in value.split(_SECTION)[1:])]
 
 
 class WeightedSectionsAnalyzer(Analyzer):
@@ -102,11 +105,9 @@ class WeightedSectionsAnalyzer(Analyzer):
 
     def __call__(self, value: str, positions: bool = False, start_pos: int = 0, **kwargs: Any) -> Iterator[Token]:
         position = start_pos
-        sections = value.split(_SECTION)[1:] if value.startswith(_SECTION) else [f"1{_WEIGHT}{value}"]
-        for section in sections:
-            weight, _, text = section.partition(_WEIGHT)
+        for weight, text in weighted_sections(value):
             for token in self.inner(text, positions=positions, start_pos=position, **kwargs):
-                token.boost = float(weight)
+                token.boost = weight
                 if positions:
                     position = token.pos + 1
                 yield token

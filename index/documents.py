@@ -23,9 +23,10 @@ def trial_document(trial: Trial) -> dict[str, Any]:
     eligibility = trial.eligibility
     sections = {
         "title": _join((trial.brief_title, trial.acronym, trial.official_title), separator=" / "),
-        "conditions": _join((*trial.conditions, *_terms(trial.condition_mesh), *_terms(trial.condition_mesh_ancestors))),
+        "conditions": _join((
+            *trial.conditions, *trial.keywords, *_terms(trial.condition_mesh), *_terms(trial.condition_mesh_ancestors),
+        )),
         "drugs": _join((*trial.drug_names(), *_terms(trial.intervention_mesh))),
-        "keywords": _join(trial.keywords),
         # the registry's summary and, when a trial page is stored, the page's plain-language summary
         "summary": _join((trial.brief_summary, trial.page.plain_language_summary if trial.page else None), "\n"),
         "sponsor": _join(org.name for org in (trial.lead_sponsor, *trial.collaborators) if org),

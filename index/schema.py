@@ -1,7 +1,7 @@
 """The Whoosh schema: one document per trial, one field per thing a patient searches by.
 
-Plain words search one field, `text`: titles, conditions (with MeSH terms), drugs (with other names), keywords,
-summary, sponsors and countries, each section weighted (`TEXT_WEIGHTS`), so a title, condition or drug match counts
+Plain words search one field, `text`: titles, conditions (with keywords and MeSH terms), drugs (with other
+names), summary, sponsors and countries, each section weighted (`TEXT_WEIGHTS`), so a title, condition or drug match counts
 more than one in the summary (BM25F within one field). One term per word instead of a union over seven fields keeps
 Whoosh's pure-Python matching fast. Drugs, conditions, criteria, sponsors and places also have fields of their own
 for options and ``field:word``.
@@ -29,14 +29,13 @@ from index.analysis import (
     text_analyzer,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: the weight of each section of the `text` field
 TEXT_WEIGHTS = {
     "title": 4.0,
     "conditions": 3.0,
     "drugs": 3.0,
-    "keywords": 2.0,
     "summary": 1.0,
     "sponsor": 1.0,
     "countries": 1.0,
@@ -57,16 +56,15 @@ def build_schema() -> Schema:
     prose, names, code = text_analyzer(), name_analyzer(), IDAnalyzer(lowercase=True)
     return Schema(
         nct_id=ID(unique=True, stored=True),
-        # what plain words search: see TEXT_WEIGHTS; spelling keeps its unstemmed words for suggestions
-        text=_text(WeightedSectionsAnalyzer(prose), spelling=True),
-        # displayed: the brief title; snippets: summary and keywords
+        # what plain words search: see TEXT_WEIGHTS
+        text=_text(WeightedSectionsAnalyzer(prose)),
+        # displayed: the brief title; snippets: the summary
         title=STORED(),
         summary=STORED(),
-        keywords=STORED(),
-        # conditions as listed, plus their MeSH terms and MeSH ancestors
-        conditions=_text(names, stored=True, spelling=True),
+        # conditions as listed, the record's keywords, and the conditions' MeSH terms and MeSH ancestors
+        conditions=_text(names, stored=True),
         # intervention names, their other (brand, code) names and intervention MeSH terms
-        drugs=_text(names, stored=True, spelling=True),
+        drugs=_text(names, stored=True),
         # the intervention names as a list, for display
         interventions=STORED(),
         # the status slug, plus `OPEN_TERM` when open to enrolment; the stored value is the registry's status

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harvester.errors import SearchIndexError
+from index.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from whoosh.index import Index
@@ -99,13 +100,20 @@ def write_state(generation: Path, state: IndexState) -> None:
 
 
 def open_index(data_dir: Path) -> Index:
-    """The live Whoosh index of a data dir. Raises `SearchIndexError` when there is none or it cannot be read."""
+    """The live Whoosh index of a data dir.
+
+    Raises `SearchIndexError` when there is none, it has another schema version, or it cannot be read.
+    """
     from whoosh.index import open_dir
 
     location = IndexLocation.of(data_dir)
     generation = location.current()
     if generation is None:
         raise SearchIndexError(f"no search index in {location.root}", hint="build it: trialwatch index")
+    state = read_state(generation)
+    if state is None or state.schema_version != SCHEMA_VERSION:
+        raise SearchIndexError(f"the search index in {location.root} was built by another version of trialwatch",
+                               hint="rebuild it: trialwatch index")
     try:
         return open_dir(str(generation))
     except Exception as error:  # whoosh raises anything from EmptyIndexError to unpickling errors

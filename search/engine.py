@@ -8,27 +8,39 @@ from pathlib import Path
 
 from whoosh import collectors, query
 from whoosh.analysis import Analyzer
-from whoosh.searching import Hit, Searcher
+from whoosh.searching import Searcher
 
 from index.storage import open_index
 from search.eligibility import AdmitsAge
 from search.models import SearchRequest, SearchResponse, SearchResult
 from search.query import CompiledRequest, compile_request
+from search.ranking import SaturatedTfIdf
 from search.snippets import SEARCHED_FIELDS, Words, query_words, trial_snippets
 from search.suggest import suggest
 
-#: the order of results when nothing ranks them (only filters were given)
+#: the order of results when nothing ranks them (only filters were given): newest update first
 UNRANKED_ORDER = "last_update"
+
+#: a document number and its score
+Ranked = list[tuple[int, float]]
+
+
+def open_searcher(data_dir: Path) -> Searcher:
+    """A searcher on the data dir's index that ranks as `run_search` expects. Close it when done.
+
+    Raises `SearchIndexError` when there is no index.
+    """
+    return open_index(data_dir).searcher(weighting=SaturatedTfIdf())
 
 
 def search(data_dir: Path, request: SearchRequest) -> SearchResponse:
     """Search the data dir's index once. Raises `SearchIndexError` when there is no index, `QuerySyntaxError`."""
-    with open_index(data_dir).searcher() as searcher:
+    with open_searcher(data_dir) as searcher:
         return run_search(searcher, request)
 
 
 def run_search(searcher: Searcher, request: SearchRequest) -> SearchResponse:
-    """Search with an open searcher (reuse it for many searches).
+    """Search with an open searcher (reuse one from `open_searcher` for many searches).
 
     When a word is in no trial, the response carries a suggestion; when the request also found nothing, the
     results are those of the suggestion and `corrected` says so.
@@ -45,25 +57,46 @@ def run_search(searcher: Searcher, request: SearchRequest) -> SearchResponse:
 def _execute(
     searcher: Searcher, request: SearchRequest, compiled: CompiledRequest
 ) -> tuple[list[SearchResult], int | None]:
-    ranked = compiled.scored is not None
-    if ranked:
-        matched, allow = compiled.scored, compiled.filter
-        collector: collectors.Collector = _TopCollector(limit=request.limit)
+    if compiled.scored is None:
+        ranked, total = _newest_first(searcher, compiled, request.limit)
+        words: Words = {}
     else:
-        # nothing to rank by: the filter itself is the query, and the newest trials come first
-        matched, allow = compiled.filter or query.Every(), None
-        collector = collectors.SortingCollector(UNRANKED_ORDER, limit=request.limit, reverse=True)
-    if compiled.age is not None:
-        within = set(searcher.docs_for_query(allow)) if allow is not None else None
-        allow = AdmitsAge(searcher.reader(), compiled.age, within)
+        ranked, total = _best_first(searcher, compiled, request.limit, request.count)
+        words = query_words(compiled.scored, searcher.reader())
+    analyzers = {field: searcher.schema[field].analyzer for field in SEARCHED_FIELDS}
+    return [_result(searcher.stored_fields(docnum), score, words, analyzers) for docnum, score in ranked], total
+
+
+def _best_first(searcher: Searcher, compiled: CompiledRequest, limit: int, count: bool) -> tuple[Ranked, int | None]:
+    collector: collectors.Collector = _TopCollector(limit=limit)
+    allow = _allowed(searcher, compiled.filter, compiled.age)
     if allow is not None or compiled.mask is not None:
         collector = collectors.FilterCollector(collector, allow=allow, restrict=compiled.mask)
-    searcher.search_with_collector(matched, collector)
+    searcher.search_with_collector(compiled.scored, collector)
     hits = collector.results()
-    words = query_words(compiled.scored, searcher.reader()) if ranked else {}
-    analyzers = {field: searcher.schema[field].analyzer for field in SEARCHED_FIELDS}
-    results = [_result(hit, ranked, words, analyzers) for hit in hits]
-    return results, len(hits) if request.count else None
+    return [(hit.docnum, hit.score) for hit in hits], len(hits) if count else None
+
+
+def _newest_first(searcher: Searcher, compiled: CompiledRequest, limit: int) -> tuple[Ranked, int]:
+    """Every trial the filters let through, newest update first (those without a date last), all counted."""
+    allow = _allowed(searcher, None, compiled.age)
+    masked = set(searcher.docs_for_query(compiled.mask)) if compiled.mask is not None else set()
+    docnums = [
+        docnum for docnum in searcher.docs_for_query(compiled.filter or query.Every())
+        if docnum not in masked and (allow is None or docnum in allow)
+    ]
+    updated = searcher.reader().column_reader(UNRANKED_ORDER, translate=False)
+    undated = searcher.schema[UNRANKED_ORDER].default
+    docnums.sort(key=lambda docnum: -1 if updated[docnum] == undated else updated[docnum], reverse=True)
+    return [(docnum, 0.0) for docnum in docnums[:limit]], len(docnums)
+
+
+def _allowed(searcher: Searcher, filter: query.Query | None, age: float | None) -> query.Query | AdmitsAge | None:
+    """What a result must be in: the filter query, narrowed to the trials admitting `age` when given."""
+    if age is None:
+        return filter
+    within = set(searcher.docs_for_query(filter)) if filter is not None else None
+    return AdmitsAge(searcher.reader(), age, within)
 
 
 class _TopCollector(collectors.TopCollector):
@@ -80,16 +113,15 @@ class _TopCollector(collectors.TopCollector):
         return key
 
 
-def _result(hit: Hit, ranked: bool, words: Words, analyzers: Mapping[str, Analyzer]) -> SearchResult:
-    stored = hit.fields()
-    last_update: dt.datetime | None = stored.get("last_update")
+def _result(stored: Mapping[str, object], score: float, words: Words, analyzers: Mapping[str, Analyzer]) -> SearchResult:
+    last_update = stored.get("last_update")
     return SearchResult(
         nct_id=stored["nct_id"],
         title=stored.get("title") or stored["nct_id"],
         status=stored.get("status"),
         sponsor=stored.get("sponsor"),
         drugs=stored.get("interventions", []),
-        last_update=last_update.date() if last_update else None,
-        score=hit.score if ranked else 0.0,
+        last_update=last_update.date() if isinstance(last_update, dt.datetime) else None,
+        score=score,
         snippets=trial_snippets(stored, words, analyzers) if words else [],
     )

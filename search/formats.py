@@ -1,4 +1,4 @@
-"""Search results as text for a terminal, CSV or JSON: pure functions of a `SearchResponse`."""
+"""Search results as text for a terminal or as CSV: pure functions of a `SearchResponse` (JSON: its `to_json`)."""
 
 from __future__ import annotations
 
@@ -43,8 +43,10 @@ def render_csv(response: SearchResponse) -> str:
 
 
 def status_text(status: str | None) -> str:
-    """``NOT_YET_RECRUITING`` -> ``not yet recruiting`` (as `harvester.models.status_label`, which would import
-    pydantic into every search)."""
+    """``NOT_YET_RECRUITING`` -> ``not yet recruiting``.
+
+    As `harvester.models.status_label`, which would load pydantic into every search (a test keeps them alike).
+    """
     return (status or "unknown").replace("_", " ").lower()
 
 
@@ -53,7 +55,8 @@ def _result_block(result: SearchResult, mark: Callable[[str], str]) -> str:
                            subsequent_indent="  ", break_on_hyphens=False)]
     details = [f"sponsor: {result.sponsor}" if result.sponsor else None,
                f"updated {result.last_update}" if result.last_update else None]
-    lines.append("  " + " · ".join(detail for detail in details if detail))
+    if any(details):
+        lines.append("  " + " · ".join(detail for detail in details if detail))
     if result.drugs:
         shown = ", ".join(result.drugs[:MAX_DRUGS_SHOWN])
         more = len(result.drugs) - MAX_DRUGS_SHOWN

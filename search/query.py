@@ -1,6 +1,6 @@
 """Search syntax -> Whoosh queries: the QUERY text, the options that narrow it, and the filters.
 
-QUERY is plain words (all must match, in the weighted `text` field: titles, conditions, drugs, keywords, summary,
+QUERY is plain words (all must match, in the weighted `text` field: titles, conditions, keywords, drugs, summary,
 sponsors, countries), ``"quoted phrases"``, ``field:word`` with friendly field names (`FIELD_ALIASES`),
 ``criterion:`` for either criteria list, and ``AND`` / ``OR`` / ``NOT`` with parentheses.
 """

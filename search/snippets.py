@@ -1,11 +1,12 @@
 """Snippets: the part of a matched field that shows why a trial matched, with the matched words marked.
 
-Only the lines (criteria are stored one a line) that can contain a searched word are analysed, so a snippet costs a
-fraction of re-analysing the whole stored text.
+Only the words that start like a searched word are analysed (criteria are stored one a line, and the first line
+with a match makes the snippet), so a snippet costs a fraction of re-analysing the whole stored text.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 
@@ -17,13 +18,12 @@ from whoosh.support.charset import accent_map
 from search.models import Snippet
 
 #: the stored fields snippets are cut from, in the order they are shown (at most `MAX_SNIPPETS`), each with the
-#: indexed fields whose searched words it may contain (`text` holds conditions, drugs, keywords and summary)
+#: indexed fields whose searched words it may contain (`text` holds conditions, drugs and summary too)
 SNIPPET_SOURCES = {
     "exclusion": ("exclusion",),
     "inclusion": ("inclusion",),
     "drugs": ("drugs", "text"),
     "conditions": ("conditions", "text"),
-    "keywords": ("text",),
     "summary": ("text",),
 }
 #: the indexed fields whose words snippets show
@@ -33,6 +33,8 @@ SNIPPET_LENGTH = 200
 _ELLIPSIS = "…"
 #: a stem and the word it came from share their first characters (``studi`` / ``study``)
 _PREFIX_LENGTH = 4
+#: accent folding that keeps every character one character (``æ`` -> ``a``, not ``ae``)
+_ONE_CHARACTER_FOLDING = {code: folded[:1] or chr(code) for code, folded in accent_map.items()}
 
 Words = Mapping[str, frozenset[str]]
 
@@ -81,20 +83,22 @@ def field_snippet(field: str, text: str, searched: list[tuple[Analyzer, frozense
 
     `searched` pairs an analyzer with the words (as it produces them) to look for.
     """
-    prefixes = {word[:_PREFIX_LENGTH] for _, words in searched for word in words}
+    prefixes = sorted({word[:_PREFIX_LENGTH] for _, words in searched for word in words}, key=len, reverse=True)
+    candidates = re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")\w*")
     for line in text.splitlines():
-        folded = line.lower().translate(accent_map)
-        if not any(prefix in folded for prefix in prefixes):
-            continue
-        spans = sorted({
-            (token.startchar, token.endchar)
-            for analyzer, words in searched
-            for token in analyzer(line, chars=True)
-            if token.text in words
-        })
+        spans = [
+            match.span() for match in candidates.finditer(_folded(line))
+            if any(token.text in words for analyzer, words in searched for token in analyzer(match.group()))
+        ]
         if spans:
             return _clip(field, line, spans)
     return None
+
+
+def _folded(line: str) -> str:
+    """Lowercased and accent-folded, one character for one, so that positions in it are positions in `line`."""
+    folded = line.lower().translate(_ONE_CHARACTER_FOLDING)
+    return folded if len(folded) == len(line) else line
 
 
 def _clip(field: str, line: str, spans: list[tuple[int, int]]) -> Snippet:

@@ -11,8 +11,9 @@ from whoosh.support.charset import accent_map
 
 from search.models import SearchRequest, Suggestion
 
-#: fields whose vocabulary corrections come from: the names a patient is likely to misspell
-SPELLING_FIELDS = ("drugs", "conditions", "text")
+#: for a word searched in a field, the fields whose words correct it: the names a patient is likely to misspell,
+#: whose fields keep words unstemmed
+CORRECTING_FIELDS = {"text": ("drugs", "conditions"), "drugs": ("drugs",), "conditions": ("conditions",)}
 #: options of a request checked like the query text, with the field each one searches
 CHECKED_OPTIONS = {"drug": "drugs", "condition": "conditions"}
 MAX_EDITS = 2
@@ -48,10 +49,9 @@ def suggest(reader: IndexReader, request: SearchRequest, text_query: query.Query
     if not changes:
         return None
     corrected_request = request.replace(**changes)
+    # the corrected words as one search in the query syntax
     shown = [corrected_request.query] if corrected_request.query else []
-    shown += [f'{option}:"{changes[option]}"' for option in CHECKED_OPTIONS if option in changes]
-    shown += [f'{option}:"{getattr(request, option)}"' for option in CHECKED_OPTIONS
-              if getattr(request, option) and option not in changes]
+    shown += [f'{option}:"{value}"' for option in CHECKED_OPTIONS if (value := getattr(corrected_request, option))]
     return Suggestion(request=corrected_request, text=" ".join(shown))
 
 
@@ -78,7 +78,7 @@ def _corrected(text: str, words: list[_Word], reader: IndexReader) -> str | None
     replacements = []
     for word in words:
         original = text[word.start : word.end]
-        fields = [field for field, _ in word.terms if field in SPELLING_FIELDS]
+        fields = sorted({correcting for field, _ in word.terms for correcting in CORRECTING_FIELDS.get(field, ())})
         if not fields or len(original) < MIN_WORD_LENGTH or any(term in reader for term in word.terms):
             continue
         closest = _closest_word(reader, original.lower().translate(accent_map), fields)
@@ -93,12 +93,10 @@ def _corrected(text: str, words: list[_Word], reader: IndexReader) -> str | None
 
 def _closest_word(reader: IndexReader, word: str, fields: list[str]) -> str | None:
     """The indexed word fewest edits away (sharing the first letter), the most frequent one among equals."""
-    # a stemmed field keeps its unstemmed words in a separate spelling field
-    spelling_fields = [reader.schema[field].spelling_fieldname(field) for field in fields]
     for edits in range(1, MAX_EDITS + 1):
         candidates = [
             (reader.doc_frequency(field, candidate), candidate)
-            for field in spelling_fields
+            for field in fields
             for candidate in reader.terms_within(field, word, edits, prefix=1)
             if candidate != word
         ]

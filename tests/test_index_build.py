@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -48,9 +49,20 @@ def nct_ids_with(data_dir: Path, field: str, term: str) -> set[str]:
         return {hit["nct_id"] for hit in searcher.search(Term(field, term), limit=None)}
 
 
+def copy_of(data_dir: Path, target: Path) -> Path:
+    shutil.copytree(data_dir, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def snapshot_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir with the bundled snapshot and its index, built once: tests work on a `copy_of` it."""
+    return build_snapshot_data_dir(tmp_path_factory.mktemp("snapshot-template"))
+
+
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return build_snapshot_data_dir(tmp_path)
+def data_dir(snapshot_template: Path, tmp_path: Path) -> Path:
+    return copy_of(snapshot_template, tmp_path / "data")
 
 
 def test_first_update_builds_every_stored_trial(data_dir):
@@ -168,3 +180,15 @@ def test_a_second_writer_in_another_process_is_refused(data_dir):
         holder.wait()
     with Store.open(data_dir) as store:  # a killed holder leaves no stale lock behind
         assert update_index(store, data_dir, lock_timeout=1).action == "unchanged"
+
+
+def test_a_trial_that_cannot_be_read_is_left_out_with_a_warning(data_dir, caplog):
+    with Store.open(data_dir) as store, store.transaction():
+        store.add_version(nct_id="NCT09999999", source="page", raw=b"<html><body>Not a trial</body></html>",
+                          content_hash="sha256:unreadable", fetched_at="2026-03-07T00:00:00+00:00",
+                          source_url="https://example.org/trial")
+    with Store.open(data_dir) as store:
+        summary = rebuild_index(store, data_dir)
+    assert summary.documents == len(stored_ids(data_dir)) - 1
+    assert "left NCT09999999 out of the search index" in caplog.text
+    assert "NCT04267848" in nct_ids_with(data_dir, "drugs", "keytruda")

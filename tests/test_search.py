@@ -10,16 +10,15 @@ from harvester.errors import QuerySyntaxError, UsageError
 from harvester.store import Store
 from harvester.trials import iter_trials
 from index.schema import build_schema
-from index.storage import open_index
-from search.engine import run_search, search
+from search.engine import open_searcher, run_search, search
 from search.models import SearchRequest
 from search.query import parse_query
-from tests.test_index_build import build_snapshot_data_dir
+from tests.test_index_build import copy_of, snapshot_template  # noqa: F401 (a fixture)
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    return build_snapshot_data_dir(tmp_path_factory.mktemp("snapshot"))
+def data_dir(snapshot_template, tmp_path_factory):
+    return copy_of(snapshot_template, tmp_path_factory.mktemp("search") / "data")
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +29,7 @@ def trials(data_dir):
 
 @pytest.fixture(scope="module")
 def searcher(data_dir):
-    with open_index(data_dir).searcher() as searcher:
+    with open_searcher(data_dir) as searcher:
         yield searcher
 
 
@@ -151,6 +150,18 @@ def test_open_means_any_status_a_patient_can_join(searcher, trials):
     assert [result.score for result in response.results] == [0.0] * len(response.results)
     updates = [result.last_update for result in response.results if result.last_update]
     assert updates == sorted(updates, reverse=True)  # nothing ranks them: newest update first
+    assert response.results[-1].nct_id == "NCT06965244" and response.results[-1].last_update is None  # undated last
+
+
+def test_phase_filter(searcher, trials):
+    assert set(ids(find(searcher, phases=("3",)))) == {trial.nct_id for trial in trials if "PHASE3" in trial.phases}
+    assert ids(find(searcher, query="phase:II drug:abexinostat")) == ["NCT03934567"]
+
+
+def test_date_range_syntax(searcher, trials):
+    found = set(ids(find(searcher, query="updated:[2025 TO]")))
+    expected = {t.nct_id for t in trials if t.last_update_posted and t.last_update_posted.year >= 2025}
+    assert found == expected and found
 
 
 def test_exclusion_phrase_with_snippet_of_the_criterion(searcher):

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from trialwatch.cli import cli
-from tests.test_index_build import build_snapshot_data_dir, store_changed_version
+from tests.test_index_build import copy_of, snapshot_template, store_changed_version  # noqa: F401 (a fixture)
 
 
 def run(data_dir, *args):
@@ -18,8 +18,9 @@ def run(data_dir, *args):
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    return build_snapshot_data_dir(tmp_path_factory.mktemp("snapshot"))
+def data_dir(snapshot_template, tmp_path_factory):
+    """Shared by the tests that only search."""
+    return copy_of(snapshot_template, tmp_path_factory.mktemp("cli") / "data")
 
 
 def test_first_search_in_an_empty_data_dir_loads_the_snapshot_and_builds_the_index(tmp_path):
@@ -40,10 +41,14 @@ def test_first_search_in_an_empty_data_dir_loads_the_snapshot_and_builds_the_ind
 def test_options_filter_and_text_shows_the_matching_criterion(data_dir):
     result = run(data_dir, "search", "--exclusion", "pregnant", "--status", "open", "--age", "15", "--sex", "female")
     assert result.exit_code == 0, result.output
-    blocks = result.stdout.split("\n\n")
-    assert blocks[0].startswith("NCT05602779  [recruiting]  Leverage Noninvasive Transcutaneous Vagus Nerve")
-    assert "  exclusion: Pregnant or breast feeding" in blocks[0]
+    blocks = {block.split()[0]: block for block in result.stdout.split("\n\n")}
+    assert blocks["NCT05602779"].startswith("NCT05602779  [recruiting]  Leverage Noninvasive Transcutaneous Vagus")
+    assert "  exclusion: Pregnant or breast feeding" in blocks["NCT05602779"]
+    assert all("\n  exclusion: " in block for block in blocks.values())
+    assert "NCT03281889" in blocks  # ages 3 to 18
     assert result.stderr.strip() == f"trialwatch: {len(blocks)} trials match"
+    adult = run(data_dir, "search", "--exclusion", "pregnant", "--status", "open", "--age", "25", "--sex", "female")
+    assert "NCT03281889" not in adult.stdout and "NCT05602779" not in adult.stdout  # too old for both
 
 
 def test_query_words_are_joined_and_field_syntax_works(data_dir):
@@ -99,18 +104,28 @@ def test_a_bad_option_value_is_a_usage_error(data_dir):
     assert "'recruting' is not one of" in result.stderr
 
 
-def test_index_command_rebuilds_and_updates(tmp_path):
-    data_dir = build_snapshot_data_dir(tmp_path)
+def test_index_command_rebuilds_and_updates(snapshot_template, tmp_path):
+    data_dir = copy_of(snapshot_template, tmp_path / "data")
     rebuilt = run(data_dir, "index")
     assert rebuilt.exit_code == 0, rebuilt.output
     assert rebuilt.stdout.startswith("index: rebuilt, 32 trials in ")
     assert run(data_dir, "index", "--update").stdout == "index: up to date\n"
 
 
-def test_search_brings_a_stale_index_up_to_date(tmp_path):
-    data_dir = build_snapshot_data_dir(tmp_path)
+def test_search_brings_a_stale_index_up_to_date(snapshot_template, tmp_path):
+    data_dir = copy_of(snapshot_template, tmp_path / "data")
     store_changed_version(data_dir, "NCT05147467", overallStatus="SUSPENDED")
     result = run(data_dir, "search", "--status", "suspended")
     assert result.exit_code == 0, result.output
     assert "trialwatch: index: updated, 1 changed trials in " in result.stderr
     assert result.stdout.startswith("NCT05147467  [suspended]")
+
+
+def test_status_names_kept_here_for_a_fast_start_match_the_models():
+    from harvester.models import OverallStatus, status_label
+    from search.formats import status_text
+    from trialwatch.commands.search import STATUS_CHOICES
+
+    expected = {"open"} | {status.name.lower().replace("_", "-") for status in OverallStatus}
+    assert set(STATUS_CHOICES) == expected and len(STATUS_CHOICES) == len(expected)
+    assert all(status_text(status) == status_label(status) for status in [*OverallStatus, None])

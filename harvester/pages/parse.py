@@ -14,7 +14,7 @@ The parser reads what a visitor reads, not the markup: the page is flattened to 
 Choices:
 
 * Title: the line just above the "Launched by" byline, else the first ``<h1>``.
-* Sponsor: the byline's name. Pages may print it in capitals ("ASSISTANCE PUBLIQUE - HÔPITAUX DE PARIS"); when
+* Sponsor: the byline's name (else the "About ..." heading's). Pages may print it in capitals ("ASSISTANCE PUBLIQUE - HÔPITAUX DE PARIS"); when
   the same name, letter for letter but for case, appears in the page's own text (the About section says
   "Assistance Publique - Hôpitaux de Paris (AP-HP)"), that spelling is used. The About heading's form
   ("Assistance Publique Hôpitaux De Paris") is not: it drops the hyphen. Nothing is invented.
@@ -24,8 +24,9 @@ Choices:
 * Eligibility: the section's lines go to `parse_criteria_items` (numbered items top level, following
   unnumbered bullets nested under them), losslessly.
 * Locations: one per line, read as ``[facility, ]city[, state], country`` by commas.
-* A page is a trial page when it names an NCT id and has a "Trial Information", eligibility or summary
-  section; anything else raises `NotATrialPage`.
+* A page is a trial page when it is about one NCT id (the one it was fetched for, if given: it may not name
+  only others) and has a "Trial Information", eligibility or summary section; anything else raises
+  `NotATrialPage`.
 """
 
 from __future__ import annotations

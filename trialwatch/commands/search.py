@@ -7,6 +7,8 @@ import click
 from trialwatch.config import Settings
 from trialwatch.options import common_options, open_store
 
+#: `harvester.models.OverallStatus`, spelled as options, plus "open"; not imported from there, which would load pydantic
+#: into every search (a test keeps the two in step)
 STATUS_CHOICES = [
     "open", "recruiting", "not-yet-recruiting", "enrolling-by-invitation", "active-not-recruiting", "completed",
     "suspended", "terminated", "withdrawn", "available", "no-longer-available", "temporarily-not-available",
@@ -56,9 +58,10 @@ def search(
 ) -> None:
     """Search the stored trials; best matches first, each with the part of the record that matched.
 
-    QUERY is words that must all match (in titles, conditions, drugs, summary, inclusion criteria, sponsors or
-    places), "quoted phrases", field:word (drug, condition, status, phase, criterion, inclusion, exclusion,
-    sponsor, country, city, title, summary, keyword, type, sex, nct) and AND / OR / NOT.
+    QUERY is words that must all match (in titles, conditions, keywords, drugs, summary, sponsors or countries;
+    title and condition and drug matches rank first), "quoted phrases", field:word (drug, condition, status, phase,
+    criterion, inclusion, exclusion, sponsor, country, city, type, sex, nct, updated:[2024 TO], start:2023) and
+    AND / OR / NOT. A word found in no trial gets a "did you mean" (run instead when nothing matches).
 
     \b
     Examples:
