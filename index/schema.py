@@ -1,10 +1,10 @@
 """The Whoosh schema: one document per trial, one field per thing a patient searches by.
 
 Plain words search one field, `text`: titles, conditions (with keywords and MeSH terms), drugs (with other
-names), summary, sponsors and countries, each section weighted (`TEXT_WEIGHTS`), so a title, condition or drug match counts
-more than one in the summary (BM25F within one field). One term per word instead of a union over seven fields keeps
-Whoosh's pure-Python matching fast. Drugs, conditions, criteria, sponsors and places also have fields of their own
-for options and ``field:word``.
+names), summary, sponsors and countries, each section weighted (`TEXT_WEIGHTS`), so a title, condition or drug
+match counts more than one in the summary (BM25F within one field). One term per word, instead of a union over
+seven fields, keeps Whoosh's pure-Python matching fast. Drugs, conditions, criteria, sponsors and places also have
+fields of their own, for options and ``field:word``.
 
 Lean on purpose: positions only on fields a phrase can target, stored values only for what a search result displays
 (title, status, sponsor, interventions, last update) and the texts snippets are cut from. Change `SCHEMA_VERSION`

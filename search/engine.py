@@ -113,7 +113,9 @@ class _TopCollector(collectors.TopCollector):
         return key
 
 
-def _result(stored: Mapping[str, object], score: float, words: Words, analyzers: Mapping[str, Analyzer]) -> SearchResult:
+def _result(
+    stored: Mapping[str, object], score: float, words: Words, analyzers: Mapping[str, Analyzer]
+) -> SearchResult:
     last_update = stored.get("last_update")
     return SearchResult(
         nct_id=stored["nct_id"],

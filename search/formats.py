@@ -61,7 +61,9 @@ def _result_block(result: SearchResult, mark: Callable[[str], str]) -> str:
         shown = ", ".join(result.drugs[:MAX_DRUGS_SHOWN])
         more = len(result.drugs) - MAX_DRUGS_SHOWN
         lines.append(_wrap(f"drugs: {shown}" + (f" (+{more} more)" if more > 0 else "")))
-    lines.extend(_wrap(f"{snippet.field}: {snippet.marked(mark)}") for snippet in result.snippets)
+    # the title is on the first line already
+    lines.extend(_wrap(f"{snippet.field}: {snippet.marked(mark)}") for snippet in result.snippets
+                 if snippet.field != "title")
     return "\n".join(lines)
 
 

@@ -18,13 +18,14 @@ from whoosh.support.charset import accent_map
 from search.models import Snippet
 
 #: the stored fields snippets are cut from, in the order they are shown (at most `MAX_SNIPPETS`), each with the
-#: indexed fields whose searched words it may contain (`text` holds conditions, drugs and summary too)
+#: indexed fields whose searched words it may contain (`text` holds conditions, drugs, summary and title too)
 SNIPPET_SOURCES = {
     "exclusion": ("exclusion",),
     "inclusion": ("inclusion",),
     "drugs": ("drugs", "text"),
     "conditions": ("conditions", "text"),
     "summary": ("text",),
+    "title": ("text",),
 }
 #: the indexed fields whose words snippets show
 SEARCHED_FIELDS = frozenset(source for sources in SNIPPET_SOURCES.values() for source in sources)

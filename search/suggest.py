@@ -68,7 +68,8 @@ def _value_words(value: str, field: str, reader: IndexReader) -> list[_Word]:
     """The words of an option value, each analysed as the field analyses it."""
     analyzed = reader.schema[field]
     return [
-        _Word(match.start(), match.end(), tuple((field, term) for term in analyzed.process_text(match.group(), mode="query")))
+        _Word(match.start(), match.end(),
+              tuple((field, term) for term in analyzed.process_text(match.group(), mode="query")))
         for match in re.finditer(r"\w+", value)
     ]
 

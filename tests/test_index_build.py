@@ -89,7 +89,8 @@ def test_update_reindexes_only_the_trials_with_new_versions(data_dir, monkeypatc
         assert index_status(data_dir, store.max_version_id()) == "stale"
         indexed: list[str] = []
         document = index.build.trial_document
-        monkeypatch.setattr(index.build, "trial_document", lambda trial: indexed.append(trial.nct_id) or document(trial))
+        monkeypatch.setattr(index.build, "trial_document",
+                            lambda trial: indexed.append(trial.nct_id) or document(trial))
         summary = update_index(store, data_dir)
         assert index_status(data_dir, store.max_version_id()) == "current"
     assert indexed == ["NCT05147467"]

@@ -216,6 +216,13 @@ def test_country_and_city(searcher):
     assert ids(find(searcher, query="city:zurich")) == ["NCT02513394"]  # indexed as Zürich
 
 
+def test_a_title_only_match_has_a_title_snippet(searcher):
+    response = find(searcher, query="consortium")
+    assert ids(response) == ["NCT01511679"]
+    snippet = response.results[0].snippets[0]
+    assert (snippet.field, highlighted(snippet)) == ("title", ["Consortium"])
+
+
 def test_accents_fold_in_prose(searcher):
     response = find(searcher, query="naive")
     assert ids(response) == ["NCT04523987"]
