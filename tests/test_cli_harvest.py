@@ -120,3 +120,11 @@ def test_server_errors_are_retried(tmp_path, registry):
     result = run(tmp_path, "harvest", "NCT04523987", "--min-interval", "0", api_url=registry.url)
     assert result.exit_code == 0, result.output
     assert "fetched 1, new 1" in result.stdout
+
+
+def test_harvest_updates_the_search_index_for_what_it_stored(tmp_path, registry):
+    run(tmp_path, "harvest", "NCT04267848", "--min-interval", "0", api_url=registry.url)
+    found = run(tmp_path, "search", "--drug", "carboplatin", "--format", "json")
+    assert found.exit_code == 0, found.output
+    assert "building the search index" not in found.stderr
+    assert [hit["nct_id"] for hit in json.loads(found.stdout)["results"]] == ["NCT04267848"]

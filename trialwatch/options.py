@@ -75,3 +75,16 @@ def http_options(command: Callable[..., Any]) -> Callable[..., Any]:
         return command(*args, http_settings=settings, **kwargs)
 
     return wrapper
+
+
+def update_search_index(store, settings: Settings) -> None:
+    """Re-index the trials a command just stored; a busy index is left for the next search or refresh."""
+    from harvester.errors import LockedError
+    from index.build import update_index
+
+    try:
+        summary = update_index(store, settings.data_dir)
+    except LockedError as error:
+        logger.warning("%s; the next search or refresh brings the index up to date", error)
+        return
+    logger.info(summary.line())

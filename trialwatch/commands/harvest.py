@@ -9,7 +9,7 @@ import click
 
 from harvester.models import OverallStatus
 from trialwatch.config import Settings
-from trialwatch.options import common_options, http_options, open_store
+from trialwatch.options import common_options, http_options, open_store, update_search_index
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
@@ -97,4 +97,5 @@ def harvest(
                 summary = harvest_ids(client, store, ids, progress=progress)
         finally:
             progress.close()
+        update_search_index(store, settings)
     click.echo(summary.line())

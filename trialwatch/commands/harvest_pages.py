@@ -8,7 +8,7 @@ import click
 
 from harvester.pages import DEFAULT_URL_TEMPLATE
 from trialwatch.config import Settings
-from trialwatch.options import common_options, http_options, open_store
+from trialwatch.options import common_options, http_options, open_store, update_search_index
 
 if TYPE_CHECKING:
     from harvester.http import HttpSettings
@@ -53,4 +53,5 @@ def harvest_pages(
             if not ids:
                 raise UsageError("the store holds no trials yet", hint="run trialwatch harvest first")
         summary = harvest(fetcher, store, ids)
+        update_search_index(store, settings)
     click.echo(summary.line())
