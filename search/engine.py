@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from whoosh import collectors, query
@@ -71,7 +71,7 @@ def _best_first(searcher: Searcher, compiled: CompiledRequest, limit: int, count
     collector: collectors.Collector = _TopCollector(limit=limit)
     allow = _allowed(searcher, compiled.filter, compiled.age)
     if allow is not None or compiled.mask is not None:
-        collector = collectors.FilterCollector(collector, allow=allow, restrict=compiled.mask)
+        collector = _FilterCollector(collector, allow=allow, restrict=compiled.mask)
     searcher.search_with_collector(compiled.scored, collector)
     hits = collector.results()
     return [(hit.docnum, hit.score) for hit in hits], len(hits) if count else None
@@ -97,6 +97,22 @@ def _allowed(searcher: Searcher, filter: query.Query | None, age: float | None) 
         return filter
     within = set(searcher.docs_for_query(filter)) if filter is not None else None
     return AdmitsAge(searcher.reader(), age, within)
+
+
+class _FilterCollector(collectors.FilterCollector):
+    """Whoosh's filter collector, counting right when nothing is allowed.
+
+    Whoosh's `all_ids` (used to count when the child skips blocks) tests the allow set's truth, so an empty allow
+    set (a filter no trial passes) let every match through and a search with no results reported a total of them.
+    """
+
+    def all_ids(self) -> Iterator[int]:
+        for docnum in self.child.all_ids():
+            if self._allow is not None and docnum not in self._allow:
+                continue
+            if self._restrict is not None and docnum in self._restrict:
+                continue
+            yield docnum
 
 
 class _TopCollector(collectors.TopCollector):
