@@ -8,6 +8,7 @@ from typing import Any
 
 from harvester.models import Criterion, MeshTerm, Trial
 from index.analysis import weighted_text
+from index.drug_names import brand_and_generic_names, known_drugs
 from index.schema import NO_MAXIMUM_AGE, OPEN_TERM, TEXT_WEIGHTS
 
 #: separates the values of a list field: a snippet shows it between them
@@ -26,7 +27,7 @@ def trial_document(trial: Trial) -> dict[str, Any]:
         "conditions": _join((
             *trial.conditions, *trial.keywords, *_terms(trial.condition_mesh), *_terms(trial.condition_mesh_ancestors),
         )),
-        "drugs": _join((*trial.drug_names(), *_terms(trial.intervention_mesh))),
+        "drugs": _drugs(trial),
         # the registry's summary and, when a trial page is stored, the page's plain-language summary
         "summary": _join((trial.brief_summary, trial.page.plain_language_summary if trial.page else None), "\n"),
         "sponsor": _join(org.name for org in (trial.lead_sponsor, *trial.collaborators) if org),
@@ -53,6 +54,13 @@ def trial_document(trial: Trial) -> dict[str, Any]:
         "start_date": _datetime(trial.start_date.earliest() if trial.start_date else None),
     }
     return {name: value for name, value in document.items() if value not in (None, "", [])}
+
+
+def _drugs(trial: Trial) -> str:
+    """Intervention names with their listed other names, keywords that name a known drug, MeSH terms, and the
+    brand names of them all that `index.drug_names` knows."""
+    names = [*trial.drug_names(), *known_drugs(trial.keywords), *_terms(trial.intervention_mesh)]
+    return _join((*names, *brand_and_generic_names(names)))
 
 
 def _join(values: Iterable[str | None], separator: str = VALUE_SEPARATOR) -> str:

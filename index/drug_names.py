@@ -1,0 +1,48 @@
+"""Brand names of drugs used in lupus and cutaneous lupus trials, so a patient's "Revlimid" finds "lenalidomide".
+
+Records list brand and code names only sometimes (in `otherNames`), and a trial page may list a drug only among
+its keywords. This small, hand-kept table (generic name -> US/EU brand names, as on the drugs' labels) fills both
+gaps at index time: brand names are added to a trial's drugs, and a keyword that names a known drug counts as one.
+Extend it when a drug is missing; it is not meant to be a full drug dictionary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+BRAND_NAMES: dict[str, tuple[str, ...]] = {
+    "anifrolumab": ("Saphnelo",),
+    "azathioprine": ("Imuran", "Azasan"),
+    "belimumab": ("Benlysta",),
+    "cyclophosphamide": ("Cytoxan", "Endoxan"),
+    "dapsone": ("Aczone",),
+    "deucravacitinib": ("Sotyktu",),
+    "hydroxychloroquine": ("Plaquenil",),
+    "lenalidomide": ("Revlimid",),
+    "methotrexate": ("Trexall", "Otrexup", "Rasuvo", "Xatmep", "Jylamvo", "Metoject"),
+    "mycophenolate mofetil": ("CellCept",),
+    "mycophenolic acid": ("Myfortic",),
+    "obinutuzumab": ("Gazyva", "Gazyvaro"),
+    "prednisone": ("Deltasone", "Rayos"),
+    "rituximab": ("Rituxan", "MabThera"),
+    "tacrolimus": ("Prograf", "Protopic"),
+    "thalidomide": ("Thalomid",),
+    "ustekinumab": ("Stelara",),
+    "voclosporin": ("Lupkynis",),
+}
+
+_GENERIC_BY_NAME = {
+    name.lower(): generic for generic, brands in BRAND_NAMES.items() for name in (generic, *brands)
+}
+
+
+def known_drugs(names: Iterable[str]) -> list[str]:
+    """The names (e.g. keywords) that name a drug in the table, as written."""
+    return [name for name in names if name.strip().lower() in _GENERIC_BY_NAME]
+
+
+def brand_and_generic_names(names: Iterable[str]) -> list[str]:
+    """For every drug name in the table, its generic name and all its brand names (in table order)."""
+    generics = dict.fromkeys(_GENERIC_BY_NAME[name.strip().lower()] for name in names
+                             if name.strip().lower() in _GENERIC_BY_NAME)
+    return [name for generic in generics for name in (generic, *BRAND_NAMES[generic])]
