@@ -12,7 +12,7 @@ from harvester.merge import merge_trial
 from harvester.models import Provenance, Trial, normalize_nct_id
 from harvester.pages.parse import parse_trial_page
 from harvester.parse import parse_study
-from harvester.store import StoredVersion, Store
+from harvester.store import Store, StoredVersion
 
 logger = logging.getLogger(__name__)
 

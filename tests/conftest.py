@@ -10,6 +10,8 @@ import pytest
 import vcr as vcrpy
 from vcr.cassette import Cassette
 
+from tests.fakes import FakeClock, SpyTransport
+
 CASSETTE_DIR = Path(__file__).resolve().parent.parent / "cassettes"
 
 #: a request matches a recorded one on all of these; `query` compares the parsed, sorted parameters
@@ -63,3 +65,13 @@ def cassette(vcr: vcrpy.VCR, recording: bool) -> Callable[..., AbstractContextMa
             yield cass
 
     return use
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def spy() -> SpyTransport:
+    return SpyTransport()

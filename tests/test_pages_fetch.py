@@ -15,19 +15,9 @@ from harvester.errors import FetchDisallowed, RegistryUnavailable, StudyNotFound
 from harvester.http import HttpSettings, PoliteClient
 from harvester.pages.fetch import PageFetcher
 from harvester.pages.parse import parse_trial_page
-from tests.test_client import FakeClock, SpyTransport
+from tests.fakes import FakeClock, SpyTransport
 
 PAGE = "https://clinconnect.io/trials/NCT06965244"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def spy() -> SpyTransport:
-    return SpyTransport()
 
 
 @pytest.fixture
