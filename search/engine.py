@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from whoosh import collectors, query
 from whoosh.analysis import Analyzer
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from index.storage import open_index
 from search.eligibility import AdmitsAge
+from search.fastpath import FastSearch, Unsupported
 from search.models import SearchRequest, SearchResponse, SearchResult
 from search.query import CompiledRequest, compile_request
 from search.ranking import SaturatedTfIdf
@@ -20,6 +24,9 @@ from search.suggest import suggest
 
 #: the order of results when nothing ranks them (only filters were given): newest update first
 UNRANKED_ORDER = "last_update"
+
+#: index reader -> every document number, newest update first, for unranked results; False until a second search
+_NEWEST_ORDER: weakref.WeakKeyDictionary[IndexReader, list[int] | bool] = weakref.WeakKeyDictionary()
 
 #: a document number and its score
 Ranked = list[tuple[int, float]]
@@ -68,6 +75,9 @@ def _execute(
 
 
 def _best_first(searcher: Searcher, compiled: CompiledRequest, limit: int, count: bool) -> tuple[Ranked, int | None]:
+    fast = _fast_best_first(searcher, compiled, limit, count)
+    if fast is not None:
+        return fast
     collector: collectors.Collector = _TopCollector(limit=limit)
     allow = _allowed(searcher, compiled.filter, compiled.age)
     if allow is not None or compiled.mask is not None:
@@ -77,18 +87,74 @@ def _best_first(searcher: Searcher, compiled: CompiledRequest, limit: int, count
     return [(hit.docnum, hit.score) for hit in hits], len(hits) if count else None
 
 
+def _fast_best_first(
+    searcher: Searcher, compiled: CompiledRequest, limit: int, count: bool
+) -> tuple[Ranked, int | None] | None:
+    """`_best_first` on whole posting lists (`search.fastpath`); None when the query has a shape it leaves to Whoosh."""
+    assert compiled.scored is not None
+    if type(compiled.scored) is query.Term and compiled.filter is None and compiled.mask is None:
+        return None  # one word: Whoosh's block-max search skips what cannot reach the top, reading less
+    try:
+        fast = FastSearch(searcher)
+        within = _documents(searcher, compiled.filter, fast)
+        allow = AdmitsAge(searcher.reader(), compiled.age) if compiled.age is not None else None
+        exclude = _documents(searcher, compiled.mask, fast)
+        ranked, total = fast.top(compiled.scored, limit, within, allow, exclude, count=count)
+    except Unsupported:
+        return None
+    return ranked, total if count else None
+
+
 def _newest_first(searcher: Searcher, compiled: CompiledRequest, limit: int) -> tuple[Ranked, int]:
     """Every trial the filters let through, newest update first (those without a date last), all counted."""
+    fast: FastSearch | None
+    try:
+        fast = FastSearch(searcher)
+    except Unsupported:
+        fast = None
     allow = _allowed(searcher, None, compiled.age)
-    masked = set(searcher.docs_for_query(compiled.mask)) if compiled.mask is not None else set()
+    masked = _documents(searcher, compiled.mask, fast) or set()
+    matching = _documents(searcher, compiled.filter, fast)
     docnums = [
-        docnum for docnum in searcher.docs_for_query(compiled.filter or query.Every())
+        docnum for docnum in (matching if matching is not None else searcher.docs_for_query(query.Every()))
         if docnum not in masked and (allow is None or docnum in allow)
     ]
-    updated = searcher.reader().column_reader(UNRANKED_ORDER, translate=False)
+    reader = searcher.reader()
+    updated = reader.column_reader(UNRANKED_ORDER, translate=False)
     undated = searcher.schema[UNRANKED_ORDER].default
-    docnums.sort(key=lambda docnum: -1 if updated[docnum] == undated else updated[docnum], reverse=True)
-    return [(docnum, 0.0) for docnum in docnums[:limit]], len(docnums)
+
+    def newest_first(docnum: int) -> tuple[int, int]:
+        value = updated[docnum]
+        return -1 if value == undated else value, -docnum
+
+    order = _NEWEST_ORDER.get(reader)
+    if isinstance(order, list):  # a searcher used again: walk the whole index in order until `limit` pass
+        passing = set(docnums)
+        newest = []
+        for docnum in order:
+            if docnum in passing:
+                newest.append(docnum)
+                if len(newest) == limit:
+                    break
+    else:
+        newest = heapq.nlargest(limit, docnums, key=newest_first)
+        # the first search of a searcher (a CLI process) does not pay for sorting the index; the second does, once
+        _NEWEST_ORDER[reader] = (
+            sorted(range(reader.doc_count_all()), key=newest_first, reverse=True) if order is not None else False
+        )
+    return [(docnum, 0.0) for docnum in newest], len(docnums)
+
+
+def _documents(searcher: Searcher, filter: query.Query | None, fast: FastSearch | None) -> set[int] | None:
+    """The documents a filter query matches (None for no filter), from whole posting lists when it can."""
+    if filter is None:
+        return None
+    if fast is not None:
+        try:
+            return fast.documents(filter)
+        except Unsupported:
+            pass
+    return set(searcher.docs_for_query(filter))
 
 
 def _allowed(searcher: Searcher, filter: query.Query | None, age: float | None) -> query.Query | AdmitsAge | None:
