@@ -10,6 +10,7 @@ import pytest
 import vcr as vcrpy
 from vcr.cassette import Cassette
 
+from tests.datadirs import build_snapshot_data_dir
 from tests.fakes import FakeClock, SpyTransport
 
 CASSETTE_DIR = Path(__file__).resolve().parent.parent / "cassettes"
@@ -75,3 +76,9 @@ def clock() -> FakeClock:
 @pytest.fixture
 def spy() -> SpyTransport:
     return SpyTransport()
+
+
+@pytest.fixture(scope="session")
+def snapshot_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir with the bundled snapshot and its index, built once: tests work on a `copy_of` it."""
+    return build_snapshot_data_dir(tmp_path_factory.mktemp("snapshot-template"))

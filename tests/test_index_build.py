@@ -2,39 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 import index.build
 from harvester.errors import LockedError
-from harvester.harvest import store_record
-from harvester.snapshot import ensure_data
 from harvester.store import Store
 from index.build import rebuild_index, update_index
 from index.lock import writer_lock
 from index.schema import SCHEMA_VERSION
 from index.status import index_status
 from index.storage import IndexLocation, IndexState, open_index, read_state, write_state
-from tests.records import snapshot_record
-
-
-def build_snapshot_data_dir(data_dir: Path) -> Path:
-    """A data dir holding the bundled snapshot and its index."""
-    with Store.open(data_dir) as store:
-        ensure_data(store)
-        update_index(store, data_dir)
-    return data_dir
-
-
-def store_changed_version(data_dir: Path, nct_id: str, **status_changes: str) -> None:
-    """Store a new version of a snapshot record, as a harvest would, with statusModule fields changed."""
-    record = snapshot_record(nct_id)
-    record["protocolSection"]["statusModule"].update(status_changes)
-    with Store.open(data_dir) as store, store.transaction():
-        store_record(store, record, fetched_at="2026-03-07T00:00:00+00:00", api_url="http://registry.test",
-                     data_timestamp=None, run_id=None)
+from tests.datadirs import copy_of, store_changed_version
 
 
 def stored_ids(data_dir: Path) -> list[str]:
@@ -47,17 +27,6 @@ def nct_ids_with(data_dir: Path, field: str, term: str) -> set[str]:
 
     with open_index(data_dir).searcher() as searcher:
         return {hit["nct_id"] for hit in searcher.search(Term(field, term), limit=None)}
-
-
-def copy_of(data_dir: Path, target: Path) -> Path:
-    shutil.copytree(data_dir, target)
-    return target
-
-
-@pytest.fixture(scope="session")
-def snapshot_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir with the bundled snapshot and its index, built once: tests work on a `copy_of` it."""
-    return build_snapshot_data_dir(tmp_path_factory.mktemp("snapshot-template"))
 
 
 @pytest.fixture

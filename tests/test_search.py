@@ -13,7 +13,7 @@ from index.schema import build_schema
 from search.engine import open_searcher, run_search, search
 from search.models import SearchRequest
 from search.query import parse_query
-from tests.test_index_build import copy_of, snapshot_template  # noqa: F401 (a fixture)
+from tests.datadirs import copy_of
 
 
 @pytest.fixture(scope="module")

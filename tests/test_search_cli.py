@@ -9,8 +9,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from tests.datadirs import copy_of, store_changed_version
 from trialwatch.cli import cli
-from tests.test_index_build import copy_of, snapshot_template, store_changed_version  # noqa: F401 (a fixture)
 
 
 def run(data_dir, *args):

@@ -11,7 +11,7 @@ from search.engine import open_searcher, run_search
 from search.fastpath import FastSearch, Unsupported
 from search.models import SearchRequest
 from search.query import compile_request
-from tests.test_index_build import copy_of, snapshot_template  # noqa: F401 (a fixture)
+from tests.datadirs import copy_of
 
 
 @pytest.fixture(scope="module")
