@@ -35,8 +35,8 @@ def test_harvest_a_page_then_show_it(tmp_path, cassette):
     assert text.startswith(f"{SEED_ID}  Lenalidomide vs Methotrexate in Difficult-to-treat Cutaneous Lupus Erythematosus")
     assert "Status:          not yet recruiting (open to enrolment)" in text
     assert "Sponsor:         Assistance Publique - Hôpitaux de Paris\n" in text
-    assert ("Keywords:        Systemic Lupus Erythematosus; Cutaneous Lupus Erythematosus; Chronic Cle; Lenalidomide;"
-            " Methotrexate; Resistance To Anti Malarial") in text
+    assert ("Keywords:        Systemic Lupus Erythematosus; Cutaneous Lupus Erythematosus; Chronic Cle;\n"
+            "                 Lenalidomide; Methotrexate; Resistance To Anti Malarial\n") in text
     assert "Trial page (clinconnect.io): current as of 2025-07-01; launched 2025-05-07; 0 patients applied" in text
     assert "Plain-language summary:\n  This clinical trial is studying the effectiveness of lenalidomide" in text
     assert "  - Active CLE despite\n    - AMs agents used for at least 3 months" in text

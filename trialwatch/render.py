@@ -28,7 +28,17 @@ def _criteria_lines(criteria: Iterable[Criterion], depth: int = 1) -> list[str]:
 def _field(label: str, value: object) -> str | None:
     if value in (None, "", [], ()):
         return None
-    return f"{label + ':':<16} {value}"
+    return textwrap.fill(" ".join(str(value).split()), width=WIDTH, initial_indent=f"{label + ':':<17}",
+                         subsequent_indent=" " * 17, break_on_hyphens=False)
+
+
+def age_range(minimum: Age | None, maximum: Age | None) -> str:
+    """``18 years and over``, ``up to 17 years``, ``12 to 24 years`` (or with units of their own)."""
+    if minimum and maximum:
+        return f"{minimum} to {maximum}" if minimum.unit != maximum.unit else f"{minimum.value:g} to {maximum}"
+    if minimum:
+        return f"{minimum} and over"
+    return f"up to {maximum}" if maximum else ""
 
 
 def status_line(trial: Trial) -> str:
@@ -54,7 +64,7 @@ def render_trial(trial: Trial) -> str:
         if date
     ]
     eligibility = trial.eligibility
-    ages = " to ".join(str(age) for age in (eligibility.minimum_age, eligibility.maximum_age) if age)
+    ages = age_range(eligibility.minimum_age, eligibility.maximum_age)
     people = ", ".join(part for part in (
         f"ages {ages}" if ages else "",
         {"FEMALE": "women only", "MALE": "men only", "ALL": "all sexes"}.get(eligibility.sex or "", ""),
@@ -74,6 +84,7 @@ def render_trial(trial: Trial) -> str:
         _field("Enrollment", trial.enrollment),
         _field("Dates", "; ".join(dates)),
         _field("Last update", trial.last_update_posted),
+        _field("EU trial number", ", ".join(s.id for s in trial.secondary_ids if s.is_eu_trial_number)),
         _field("Who", people),
     ])
     if trial.findings:
