@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from harvester.errors import BadResponse, StudyNotFound, UsageError
 from harvester.http import HttpSettings, PoliteClient
-from harvester.models import OverallStatus, normalize_nct_id
+from harvester.models import normalize_nct_id
+from harvester.statuses import STATUS_OPTIONS, OverallStatus
 
 DEFAULT_API_URL = "https://clinicaltrials.gov/api/v2"
 
@@ -75,7 +76,7 @@ class StudyQuery(BaseModel):
             if key not in OverallStatus.__members__:
                 raise UsageError(
                     f"unknown overall status: {name!r}",
-                    hint="use one of " + ", ".join(status.value.lower().replace("_", "-") for status in OverallStatus),
+                    hint="use one of " + ", ".join(STATUS_OPTIONS),
                 )
             statuses.append(OverallStatus(key))
         return tuple(dict.fromkeys(statuses))

@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from harvester.errors import InvalidNctId
+from harvester.statuses import OPEN_STATUSES, OverallStatus, status_label  # noqa: F401 (part of the models' API)
 
 logger = logging.getLogger(__name__)
 
@@ -30,36 +30,6 @@ def normalize_nct_id(value: str) -> str:
             hint="an NCT id is 'NCT' followed by 8 digits, e.g. NCT06965244",
         )
     return "NCT" + match.group(1)
-
-
-class OverallStatus(StrEnum):
-    """Every `overallStatus` value of API v2 (spec 2.0.3, `Status` enum)."""
-
-    ACTIVE_NOT_RECRUITING = "ACTIVE_NOT_RECRUITING"
-    COMPLETED = "COMPLETED"
-    ENROLLING_BY_INVITATION = "ENROLLING_BY_INVITATION"
-    NOT_YET_RECRUITING = "NOT_YET_RECRUITING"
-    RECRUITING = "RECRUITING"
-    SUSPENDED = "SUSPENDED"
-    TERMINATED = "TERMINATED"
-    WITHDRAWN = "WITHDRAWN"
-    AVAILABLE = "AVAILABLE"
-    NO_LONGER_AVAILABLE = "NO_LONGER_AVAILABLE"
-    TEMPORARILY_NOT_AVAILABLE = "TEMPORARILY_NOT_AVAILABLE"
-    APPROVED_FOR_MARKETING = "APPROVED_FOR_MARKETING"
-    WITHHELD = "WITHHELD"
-    UNKNOWN = "UNKNOWN"
-
-
-#: statuses in which a patient can still join
-OPEN_STATUSES = frozenset(
-    {OverallStatus.RECRUITING, OverallStatus.NOT_YET_RECRUITING, OverallStatus.ENROLLING_BY_INVITATION}
-)
-
-
-def status_label(status: str | None) -> str:
-    """``NOT_YET_RECRUITING`` -> ``not yet recruiting``."""
-    return (status or "unknown").replace("_", " ").lower()
 
 
 class Model(BaseModel):

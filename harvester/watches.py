@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from harvester.client import StudyQuery
 from harvester.errors import UsageError
+from harvester.statuses import status_option
 from harvester.store import Store, utc_now
 
 SCHEMA = """
@@ -79,7 +80,7 @@ class Watch:
             ("condition", self.query.condition), ("intervention", self.query.intervention),
             ("term", self.query.term), ("filter", self.query.advanced)) if value]
         if self.query.statuses:
-            parts.append("status " + "|".join(status.value.lower().replace("_", "-") for status in self.query.statuses))
+            parts.append("status " + "|".join(status_option(status) for status in self.query.statuses))
         return ", ".join(parts)
 
     def since_date(self) -> dt.date | None:

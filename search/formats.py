@@ -7,6 +7,7 @@ import io
 import textwrap
 from collections.abc import Callable
 
+from harvester.statuses import status_label
 from search.models import SearchResponse, SearchResult
 
 WIDTH = 100
@@ -42,16 +43,8 @@ def render_csv(response: SearchResponse) -> str:
     return buffer.getvalue()
 
 
-def status_text(status: str | None) -> str:
-    """``NOT_YET_RECRUITING`` -> ``not yet recruiting``.
-
-    As `harvester.models.status_label`, which would load pydantic into every search (a test keeps them alike).
-    """
-    return (status or "unknown").replace("_", " ").lower()
-
-
 def _result_block(result: SearchResult, mark: Callable[[str], str]) -> str:
-    lines = [textwrap.fill(f"{result.nct_id}  [{status_text(result.status)}]  {result.title}", width=WIDTH,
+    lines = [textwrap.fill(f"{result.nct_id}  [{status_label(result.status)}]  {result.title}", width=WIDTH,
                            subsequent_indent="  ", break_on_hyphens=False)]
     details = [f"sponsor: {result.sponsor}" if result.sponsor else None,
                f"updated {result.last_update}" if result.last_update else None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable
 
-from harvester.models import Criterion, PageDetails, Trial, status_label
+from harvester.models import Age, Criterion, PageDetails, Trial, status_label
 
 WIDTH = 100
 MAX_PLACES = 15

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from harvester.models import OverallStatus
+from harvester.statuses import STATUS_OPTIONS, status_from_option
 from trialwatch.config import Settings
 from trialwatch.options import common_options, http_options, open_store, update_search_index
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from harvester.http import HttpSettings
 
-STATUS_CHOICES = [status.name.lower().replace("_", "-") for status in OverallStatus]
+STATUS_CHOICES = STATUS_OPTIONS
 
 
 class TerminalProgress:
@@ -84,7 +84,7 @@ def harvest(
     ids = [normalize_nct_id(value) for value in nct_ids]
     query = StudyQuery(
         condition=condition, intervention=intervention, term=term, advanced=advanced, page_size=page_size,
-        statuses=[value.upper().replace("-", "_") for value in statuses], count_total=True,
+        statuses=[status_from_option(value) for value in statuses], count_total=True,
     ) if has_query else None
 
     with open_store(settings, load_snapshot=False) as store, \

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import click
 
+from harvester.statuses import STATUS_OPTIONS
 from trialwatch.config import Settings
 from trialwatch.options import common_options, open_store
 
-#: `harvester.models.OverallStatus`, spelled as options, plus "open"; not imported from there, which would load pydantic
-#: into every search (a test keeps the two in step)
-STATUS_CHOICES = [
-    "open", "recruiting", "not-yet-recruiting", "enrolling-by-invitation", "active-not-recruiting", "completed",
-    "suspended", "terminated", "withdrawn", "available", "no-longer-available", "temporarily-not-available",
-    "approved-for-marketing", "withheld", "unknown",
-]
+#: every registry status, plus "open" (recruiting, not yet recruiting or by invitation)
+STATUS_CHOICES = ["open", *STATUS_OPTIONS]
 PHASE_CHOICES = ["early1", "1", "2", "3", "4", "na"]
 #: a search that finds the index busy waits this long for it before searching the index as it is
 SEARCH_LOCK_TIMEOUT = 1.0

@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields, replace
 from urllib.parse import urlencode
 
 from harvester.errors import UsageError
-from harvester.models import OverallStatus, status_label
+from harvester.statuses import OverallStatus, status_from_option, status_label, status_option
 
 #: the status a search starts with: every trial a patient could still join
 DEFAULT_STATUS = "open"
@@ -19,7 +19,7 @@ STATUS_CHOICES: list[tuple[str, str]] = [
     (DEFAULT_STATUS, "Open to enrolment"),
     (ANY_STATUS, "Any status"),
     *[
-        (status.value.lower().replace("_", "-"), status_label(status.value).capitalize())
+        (status_option(status), status_label(status).capitalize())
         for status in OverallStatus
         if status is not OverallStatus.UNKNOWN
     ],
@@ -84,7 +84,7 @@ class SearchForm:
             return None
         if self.status == DEFAULT_STATUS:
             return DEFAULT_STATUS
-        return self.status.upper().replace("-", "_")
+        return status_from_option(self.status)
 
     @property
     def status_text(self) -> str:
