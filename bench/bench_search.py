@@ -27,9 +27,9 @@ from pathlib import Path
 import fts5
 from corpus import derived_records, store_records
 
-from harvester.snapshot import ensure_data
-from harvester.store import Store
-from harvester.trials import iter_trials
+from harvester.store.snapshot import ensure_data
+from harvester.store.store import Store
+from harvester.store.trials import iter_trials
 from index.build import rebuild_index
 from index.documents import trial_document
 from index.storage import IndexLocation

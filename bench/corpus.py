@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from harvester.snapshot import read_snapshot
-from harvester.store import Store, content_hash
+from harvester.store.snapshot import read_snapshot
+from harvester.store.store import Store, content_hash
 
 Record = dict[str, Any]
 

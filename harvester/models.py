@@ -1,6 +1,6 @@
 """pydantic models: the contract between harvester, store, index and search.
 
-Field names follow the registry's meaning, not its JSON spelling; `harvester.parse` maps one to the other.
+Field names follow the registry's meaning, not its JSON spelling; `harvester.registry.parse` maps one to the other.
 """
 
 from __future__ import annotations
@@ -228,7 +228,7 @@ class PageDetails(Model):
 
 
 class Finding(Model):
-    """A disagreement between a trial's sources, found when they are merged (`harvester.merge`).
+    """A disagreement between a trial's sources, found when they are merged (`harvester.store.merge`).
 
     The registry record is authoritative; a finding says that a trial page shows something else.
     """

@@ -12,8 +12,8 @@ from typing import Literal
 
 from harvester.errors import SearchIndexError, TrialwatchError
 from harvester.models import Trial
-from harvester.store import Store
-from harvester.trials import merged_trial
+from harvester.store.store import Store
+from harvester.store.trials import merged_trial
 from index.documents import trial_document
 from index.lock import DEFAULT_LOCK_TIMEOUT, writer_lock
 from index.schema import SCHEMA_VERSION, build_schema
@@ -111,7 +111,7 @@ def _update(store: Store, generation: Path, state: IndexState) -> IndexSummary:
 
 
 def _readable_trials(store: Store, nct_ids: Iterable[str] | None = None) -> Iterator[Trial]:
-    """The current view of every trial (or of the given ones), as `harvester.trials.iter_trials` reads it.
+    """The current view of every trial (or of the given ones), as `harvester.store.trials.iter_trials` reads it.
 
     A trial that cannot be read (a stored trial page its parser no longer reads) is left out with a warning rather
     than failing the whole index.

@@ -1,4 +1,4 @@
-"""Build harvester/data/snapshot.json.gz, the bundled snapshot, from the real records in ../shared/data.
+"""Build harvester/store/data/snapshot.json.gz, the bundled snapshot, from the real records in ../shared/data.
 
 Run from the repository root: python scripts/build_snapshot.py [SHARED_DATA_DIR]
 Records are copied unchanged; where a study appears in several files, the one with the newest
@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUTPUT = ROOT / "harvester" / "data" / "snapshot.json.gz"
+OUTPUT = ROOT / "harvester" / "store" / "data" / "snapshot.json.gz"
 PAGE_FIXTURES = ROOT / "tests" / "fixtures" / "pages"
 #: (NCT id, page URL, reconstructed HTML fixture, the shared text it was built from, fetched_at)
 PAGES = [

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from harvester.harvest import store_record
-from harvester.snapshot import ensure_data
-from harvester.store import Store
+from harvester.registry.harvest import store_record
+from harvester.store.snapshot import ensure_data
+from harvester.store.store import Store
 from index.build import update_index
 from tests.records import snapshot_record
 

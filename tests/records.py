@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from harvester.snapshot import read_snapshot
+from harvester.store.snapshot import read_snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from harvester.store import Store
+from harvester.store.store import Store
 from tests.records import snapshot_ids, snapshot_record
 from tests.registry_server import FakeRegistry
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from harvester.store import Store
+from harvester.store.store import Store
 from tests.page_server import PageServer
 from tests.pages import SEED_ID, derived_page, reconstructed
 from tests.records import snapshot_record
@@ -62,7 +62,7 @@ def test_harvest_a_page_then_show_it(tmp_path, cassette):
 
 
 def test_429_then_success_is_retried(tmp_path, cassette, monkeypatch):
-    monkeypatch.setattr("harvester.http.time.sleep", lambda seconds: None)  # Retry-After: 1, without the wait
+    monkeypatch.setattr("harvester.registry.http.time.sleep", lambda seconds: None)  # Retry-After: 1, without the wait
     with cassette("page_429_then_ok.yaml", recordable=False) as cass:
         result = run(tmp_path, "harvest-pages", SEED_ID, *FAST)
     assert result.exit_code == 0, result.output

@@ -24,8 +24,8 @@ import pytest
 from click.testing import CliRunner
 
 from cassettes.make_cassettes import later_nct06714279
-from harvester.runlock import LOCK_FILENAME, RefreshLock
-from harvester.store import Store
+from harvester.store.runlock import LOCK_FILENAME, RefreshLock
+from harvester.store.store import Store
 from index.storage import IndexLocation, read_state
 from tests.records import snapshot_record
 from tests.registry_server import FakeRegistry
@@ -343,7 +343,7 @@ def test_a_stale_lock_of_a_dead_process_is_taken_over(data_dir, registry):
 
 KILLER = textwrap.dedent("""
     import os, signal, sys
-    import harvester.refresh
+    import harvester.history.refresh
     import trialwatch.commands.refresh as command
 
     def die(*args, **kwargs):
@@ -352,11 +352,11 @@ KILLER = textwrap.dedent("""
     if sys.argv[1] == "before-index":  # every version and event stored, the index not updated
         command._index_update = die
     else:  # "before-events": the first watch's versions stored, their events not derived yet
-        real, calls = harvester.refresh.derive_pending_events, []
+        real, calls = harvester.history.refresh.derive_pending_events, []
         def derive(store, **kwargs):
             calls.append(1)
             return die() if len(calls) == 2 else real(store, **kwargs)
-        harvester.refresh.derive_pending_events = derive
+        harvester.history.refresh.derive_pending_events = derive
     from trialwatch.cli import cli
     cli.main(args=sys.argv[2:], prog_name="trialwatch")
 """)

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harvester.client import RegistryClient, RegistryVersion, StudyQuery
+from harvester.registry.client import RegistryClient, RegistryVersion, StudyQuery
 from harvester.errors import (
     BadRequest,
     BadResponse,
@@ -27,7 +27,7 @@ from harvester.errors import (
     StudyNotFound,
     UsageError,
 )
-from harvester.http import HttpSettings, PoliteClient, backoff_delay, parse_retry_after
+from harvester.registry.http import HttpSettings, PoliteClient, backoff_delay, parse_retry_after
 from harvester.models import OverallStatus
 from tests.fakes import FakeClock, SpyTransport
 
@@ -169,7 +169,7 @@ def test_429_then_success_honours_retry_after(replay_registry, clock, cassette, 
 
     assert record["protocolSection"]["identificationModule"]["nctId"] == "NCT00184067"
     assert clock.sleeps == [1.0]  # Retry-After: 1; the next request was then already due
-    (warning,) = [r for r in caplog.records if r.name == "harvester.http"]
+    (warning,) = [r for r in caplog.records if r.name == "harvester.registry.http"]
     assert warning.levelno == logging.WARNING
     assert "HTTP 429" in warning.getMessage() and "attempt 1/5" in warning.getMessage()
     assert "waiting 1.0 s" in warning.getMessage()

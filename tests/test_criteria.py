@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harvester.criteria import criteria_words, parse_criteria, parse_criteria_items, source_words
+from harvester.registry.criteria import criteria_words, parse_criteria, parse_criteria_items, source_words
 from harvester.models import Criteria, Criterion
 
 FIXTURES = Path(__file__).parent / "fixtures" / "criteria"

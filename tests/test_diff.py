@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from harvester.diff import Change, diff_trials
-from harvester.parse import parse_study
+from harvester.history.diff import Change, diff_trials
+from harvester.registry.parse import parse_study
 from tests.records import fixture_record, snapshot_record
 
 

@@ -8,13 +8,13 @@ import os
 import pytest
 
 from harvester.errors import RefreshLocked, UsageError
-from harvester.events import CURSOR_META_KEY, derive_pending_events, feed_namespace, query_events
-from harvester.harvest import store_record
-from harvester.refresh import incremental_filter, needs_full_listing
-from harvester.runlock import LOCK_FILENAME, RefreshLock
-from harvester.snapshot import load_snapshot
-from harvester.store import Store
-from harvester.watches import Watches
+from harvester.history.events import CURSOR_META_KEY, derive_pending_events, feed_namespace, query_events
+from harvester.registry.harvest import store_record
+from harvester.history.refresh import incremental_filter, needs_full_listing
+from harvester.store.runlock import LOCK_FILENAME, RefreshLock
+from harvester.store.snapshot import load_snapshot
+from harvester.store.store import Store
+from harvester.history.watches import Watches
 from tests.records import snapshot_record
 from trialwatch.commands.changes import parse_since
 
@@ -64,7 +64,7 @@ def test_events_are_derived_once_whatever_stored_the_versions(store):
 
 def test_a_failed_transaction_derives_nothing_and_keeps_the_cursor(store, monkeypatch):
     save(store, snapshot_record("NCT06714279"))
-    import harvester.events as events
+    import harvester.history.events as events
 
     def broken(*args, **kwargs):
         raise RuntimeError("killed")
@@ -90,8 +90,8 @@ def test_the_default_watch_is_created_once(store):
 
 
 def test_when_a_watch_lists_in_full():
-    from harvester.client import StudyQuery
-    from harvester.watches import Watch
+    from harvester.registry.client import StudyQuery
+    from harvester.history.watches import Watch
 
     never = Watch(1, "w", StudyQuery(condition="x"), "2026-01-01", None, None, None, None, None)
     recent = Watch(1, "w", StudyQuery(condition="x"), "2026-01-01", 3, "2026-11-24T03:17:00+00:00",

@@ -8,7 +8,7 @@ import pytest
 
 import index.build
 from harvester.errors import LockedError
-from harvester.store import Store
+from harvester.store.store import Store
 from index.build import rebuild_index, update_index
 from index.lock import writer_lock
 from index.schema import SCHEMA_VERSION

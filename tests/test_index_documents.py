@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from harvester.parse import parse_study
+from harvester.registry.parse import parse_study
 from index.analysis import name_analyzer, phase_term, status_term, text_analyzer
 from index.documents import trial_document
 from index.schema import NO_MAXIMUM_AGE, OPEN_TERM, build_schema
@@ -80,7 +80,7 @@ def test_plain_word_text_weighs_title_condition_and_drug_words_over_summary_word
 
 def test_a_trial_known_only_from_its_page_is_searchable_by_its_plain_language_summary():
     from harvester.pages.parse import parse_trial_page
-    from harvester.snapshot import read_snapshot
+    from harvester.store.snapshot import read_snapshot
 
     page = read_snapshot()["pages"][0]
     trial = parse_trial_page(page["html"].encode(), page["url"], nct_id=page["nct_id"])

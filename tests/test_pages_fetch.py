@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from harvester.errors import FetchDisallowed, RegistryUnavailable, StudyNotFound, UsageError
-from harvester.http import HttpSettings, PoliteClient
+from harvester.registry.http import HttpSettings, PoliteClient
 from harvester.pages.fetch import PageFetcher
 from harvester.pages.parse import parse_trial_page
 from tests.fakes import FakeClock, SpyTransport

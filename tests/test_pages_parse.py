@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harvester.criteria import criteria_words, source_words
+from harvester.registry.criteria import criteria_words, source_words
 from harvester.errors import NotATrialPage
 from harvester.models import Criterion, Trial
 from harvester.pages.parse import page_status, parse_trial_page

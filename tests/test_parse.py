@@ -9,7 +9,7 @@ import pytest
 
 from harvester.errors import InvalidRecord
 from harvester.models import Age, PartialDate
-from harvester.parse import parse_study
+from harvester.registry.parse import parse_study
 from tests.records import fixture_record, snapshot_ids, snapshot_record
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from harvester.client import RegistryClient
-from harvester.events import derive_pending_events, query_events
-from harvester.http import HttpSettings
-from harvester.refresh import refresh
-from harvester.store import Store
-from harvester.watches import Watches
+from harvester.registry.client import RegistryClient
+from harvester.history.events import derive_pending_events, query_events
+from harvester.registry.http import HttpSettings
+from harvester.history.refresh import refresh
+from harvester.store.store import Store
+from harvester.history.watches import Watches
 from index.build import update_index
 from index.storage import IndexLocation, read_state
 
@@ -97,7 +97,7 @@ def test_the_watch_feed_leaves_out_what_happened_after_a_trial_dropped_out(casse
     assert kinds(query_events(store, watch=lupus, kinds=["dropped", "status"])) == [
         ("NCT04523987", "dropped"), ("NCT06714279", "status")]
     # a status change of the dropped trial recorded after it dropped out is not the lupus watch's news any more
-    from harvester.events import add_event
+    from harvester.history.events import add_event
 
     with store.transaction():
         add_event(store, key="test:later", nct_id="NCT04523987", kind="status", detected_at="2999-01-01T00:00:00+00:00",

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from harvester.errors import QuerySyntaxError, UsageError
-from harvester.store import Store
-from harvester.trials import iter_trials
+from harvester.store.store import Store
+from harvester.store.trials import iter_trials
 from index.schema import build_schema
 from search.engine import open_searcher, run_search, search
 from search.models import SearchRequest

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from harvester.errors import InvalidRecord, NotInStore
-from harvester.harvest import store_record
-from harvester.snapshot import ensure_data, read_snapshot, snapshot_in_use, snapshot_only
-from harvester.store import Store, canonical_api_hash
-from harvester.trials import iter_trials, load_trial
+from harvester.registry.harvest import store_record
+from harvester.store.snapshot import ensure_data, read_snapshot, snapshot_in_use, snapshot_only
+from harvester.store.store import Store, canonical_api_hash
+from harvester.store.trials import iter_trials, load_trial
 from tests.records import fixture_record, snapshot_record
 
 

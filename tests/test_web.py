@@ -16,9 +16,9 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
     from starlette.testclient import TestClient
 
-from harvester.harvest import store_record
-from harvester.snapshot import load_snapshot
-from harvester.store import Store
+from harvester.registry.harvest import store_record
+from harvester.store.snapshot import load_snapshot
+from harvester.store.store import Store
 from tests.records import snapshot_record
 from trialwatch.web import forms
 from trialwatch.web.app import SECURITY_HEADERS, create_app, prepare_data
@@ -214,7 +214,7 @@ def test_trial_page_checklists_keep_nesting(client):
 
 def test_trial_page_matches_the_terminal_view(client, data_dir):
     """The web page shows every criterion the terminal view prints."""
-    from harvester.trials import load_trial
+    from harvester.store.trials import load_trial
 
     with Store.open(data_dir) as store:
         trial = load_trial(store, "NCT04431453")

@@ -1,7 +1,7 @@
 """Change events as text, JSON, CSV or an Atom feed (RFC 4287, written with the standard library's ElementTree).
 
 Atom ids are ``urn:uuid:`` URIs made with `uuid.uuid5` from a namespace the store keeps (created once at random,
-`harvester.events.feed_namespace`) and the event's stable key (trial, kind, version or run): the same event
+`harvester.history.events.feed_namespace`) and the event's stable key (trial, kind, version or run): the same event
 always has the same entry id, however often the feed is written, and two data dirs never collide.
 """
 
@@ -16,7 +16,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from harvester.events import Event
+from harvester.history.events import Event
 from trialwatch import __version__
 
 ATOM_NS = "http://www.w3.org/2005/Atom"

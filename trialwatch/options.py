@@ -45,8 +45,8 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def open_store(settings: Settings, *, load_snapshot: bool = True):
     """Open the data dir's store; an empty one gets the bundled snapshot, and stderr says so."""
-    from harvester.snapshot import ensure_data, snapshot_only
-    from harvester.store import Store
+    from harvester.store.snapshot import ensure_data, snapshot_only
+    from harvester.store.store import Store
 
     store = Store.open(settings.data_dir)
     if load_snapshot:
@@ -69,7 +69,7 @@ def http_options(command: Callable[..., Any]) -> Callable[..., Any]:
                   help="Seconds to wait for each phase of a request.")
     @functools.wraps(command)
     def wrapper(*args: Any, min_interval: float, retries: int, timeout: float, **kwargs: Any) -> Any:
-        from harvester.http import HttpSettings
+        from harvester.registry.http import HttpSettings
 
         settings = HttpSettings(min_interval=min_interval, max_attempts=retries + 1, timeout=timeout)
         return command(*args, http_settings=settings, **kwargs)

@@ -6,8 +6,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from harvester.models import Finding, normalize_nct_id
-from harvester.store import Store
-from harvester.trials import load_trial
+from harvester.store.store import Store
+from harvester.store.trials import load_trial
 
 #: hex digits of a content hash shown in the text view (the JSON view has all of them)
 HASH_DIGITS = 16

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from harvester.models import status_label
-from harvester.store import Store
-from harvester.trials import trial_from_version
+from harvester.store.store import Store
+from harvester.store.trials import trial_from_version
 
 
 @dataclass(frozen=True)

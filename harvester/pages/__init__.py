@@ -5,7 +5,7 @@
 * `harvester.pages.fetch`: `PageFetcher`, polite fetching that obeys robots.txt;
 * `harvester.pages.harvest`: `store_page` and `harvest_pages`, pages kept as ``source='page'`` versions.
 
-Merging a page with the registry record is `harvester.merge`; reading merged trials is `harvester.trials`.
+Merging a page with the registry record is `harvester.store.merge`; reading merged trials is `harvester.store.trials`.
 """
 
 #: where a trial's page is, by default: ClinConnect's page for the NCT id

@@ -21,10 +21,10 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from harvester.errors import FetchDisallowed, RateLimited, RegistryError, StudyNotFound, UsageError
-from harvester.http import PoliteClient
+from harvester.registry.http import PoliteClient
 from harvester.models import normalize_nct_id
 from harvester.pages import DEFAULT_URL_TEMPLATE
-from harvester.store import utc_now
+from harvester.store.store import utc_now
 
 __all__ = ["FetchedPage", "PageFetcher"]
 

@@ -16,11 +16,11 @@ import logging
 from collections.abc import Iterable
 
 from harvester.errors import FetchDisallowed, NotATrialPage, RegistryError, StudyNotFound
-from harvester.harvest import HarvestSummary, Progress, recorded_run
+from harvester.registry.harvest import HarvestSummary, Progress, recorded_run
 from harvester.models import Trial, normalize_nct_id
 from harvester.pages.fetch import PageFetcher
 from harvester.pages.parse import parse_trial_page
-from harvester.store import Outcome, Store, content_hash
+from harvester.store.store import Outcome, Store, content_hash
 
 __all__ = ["PAGE_RUN_KIND", "harvest_pages", "page_content_hash", "store_page"]
 

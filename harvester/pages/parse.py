@@ -37,7 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from harvester.criteria import parse_criteria_items
+from harvester.registry.criteria import parse_criteria_items
 from harvester.errors import NotATrialPage
 from harvester.models import (
     Eligibility,

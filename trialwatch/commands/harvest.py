@@ -14,7 +14,7 @@ from trialwatch.options import common_options, http_options, open_store, update_
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
-    from harvester.http import HttpSettings
+    from harvester.registry.http import HttpSettings
 
 STATUS_CHOICES = STATUS_OPTIONS
 
@@ -71,9 +71,9 @@ def harvest(
       trialwatch harvest --condition lupus --status recruiting --status not-yet-recruiting
       trialwatch harvest NCT04267848 NCT02513394
     """
-    from harvester.client import RegistryClient, StudyQuery
+    from harvester.registry.client import RegistryClient, StudyQuery
     from harvester.errors import UsageError
-    from harvester.harvest import harvest_ids, harvest_query
+    from harvester.registry.harvest import harvest_ids, harvest_query
     from harvester.models import normalize_nct_id
 
     has_query = any((condition, intervention, term, statuses, advanced))

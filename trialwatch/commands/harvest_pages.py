@@ -11,7 +11,7 @@ from trialwatch.config import Settings
 from trialwatch.options import common_options, http_options, open_store, update_search_index
 
 if TYPE_CHECKING:
-    from harvester.http import HttpSettings
+    from harvester.registry.http import HttpSettings
 
 URL_TEMPLATE_ENV = "TRIALWATCH_PAGE_URL_TEMPLATE"
 
@@ -38,7 +38,7 @@ def harvest_pages(
       trialwatch harvest-pages --from-store --min-interval 2
     """
     from harvester.errors import UsageError
-    from harvester.http import PoliteClient
+    from harvester.registry.http import PoliteClient
     from harvester.models import normalize_nct_id
     from harvester.pages.fetch import PageFetcher
     from harvester.pages.harvest import harvest_pages as harvest

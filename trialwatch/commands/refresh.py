@@ -18,7 +18,7 @@ from trialwatch.config import Settings
 from trialwatch.options import common_options, http_options
 
 if TYPE_CHECKING:
-    from harvester.http import HttpSettings
+    from harvester.registry.http import HttpSettings
 
 EX_TEMPFAIL = 75
 logger = logging.getLogger("trialwatch")
@@ -68,11 +68,11 @@ def refresh(names: tuple[str, ...], full: bool, full_every: int, page_size: int,
     Example crontab line (03:17 every night):
       17 3 * * * TRIALWATCH_DATA=$HOME/trialwatch trialwatch refresh --summary >> $HOME/trialwatch.log 2>&1
     """
-    from harvester.client import RegistryClient
+    from harvester.registry.client import RegistryClient
     from harvester.errors import LockedError, RegistryUnavailable, TrialwatchError
-    from harvester.refresh import refresh as run_refresh
-    from harvester.runlock import RefreshLock
-    from harvester.store import Store
+    from harvester.history.refresh import refresh as run_refresh
+    from harvester.store.runlock import RefreshLock
+    from harvester.store.store import Store
     from trialwatch.cli import CommandFailed
 
     try:

@@ -98,7 +98,7 @@ def search(
 def _prepare_index(settings: Settings) -> None:
     """Build the index on first use, and bring it up to date when the store has changed since; say so on stderr."""
     from harvester.errors import LockedError
-    from harvester.store import Store
+    from harvester.store.store import Store
     from index.lock import DEFAULT_LOCK_TIMEOUT
     from index.status import index_status
 

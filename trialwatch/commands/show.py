@@ -25,7 +25,7 @@ def show(nct_id: str, output_format: str, history: bool, sources: bool, settings
       trialwatch show NCT04267848 --format json | jq .overall_status
     """
     from harvester.models import normalize_nct_id
-    from harvester.trials import load_trial
+    from harvester.store.trials import load_trial
     from trialwatch.render import render_trial
 
     nct_id = normalize_nct_id(nct_id)

@@ -143,8 +143,8 @@ def create_app(data_dir: Path, *, search: Callable[[Path, forms.SearchForm], Sea
         nct_id = normalize_nct_id(given)
         if nct_id != given:
             return RedirectResponse(request.url_for("trial", nct_id=nct_id).path, status_code=301)
-        from harvester.store import Store
-        from harvester.trials import load_trial
+        from harvester.store.store import Store
+        from harvester.store.trials import load_trial
 
         with Store.open(data_dir) as store:
             trial = load_trial(store, nct_id)
@@ -204,8 +204,8 @@ def prepare_data(data_dir: Path) -> tuple[str | None, str | None]:
 
     Returns (a line about the snapshot when one is in use, the index summary line).
     """
-    from harvester.snapshot import ensure_data, snapshot_only
-    from harvester.store import Store
+    from harvester.store.snapshot import ensure_data, snapshot_only
+    from harvester.store.store import Store
     from index.build import update_index
 
     with Store.open(data_dir) as store:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from harvester.errors import TrialwatchError
 from harvester.models import Location, OverallStatus, PartialDate, Trial, status_label
-from harvester.store import Store
+from harvester.store.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def status_history(store: Store, trial: Trial) -> StatusHistory:
     Derived from the versions in the store: a status that changed and changed back between two harvests is not
     seen.
     """
-    from harvester.trials import trial_from_version
+    from harvester.store.trials import trial_from_version
 
     history = StatusHistory()
     for version in store.versions(trial.nct_id, source="api"):

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from harvester.errors import BadResponse, StudyNotFound, UsageError
-from harvester.http import HttpSettings, PoliteClient
+from harvester.registry.http import HttpSettings, PoliteClient
 from harvester.models import normalize_nct_id
 from harvester.statuses import STATUS_OPTIONS, OverallStatus
 

@@ -15,9 +15,9 @@ from importlib import resources
 from typing import Any
 
 from harvester.errors import InvalidRecord
-from harvester.harvest import HarvestSummary, store_record
+from harvester.registry.harvest import HarvestSummary, store_record
 from harvester.pages.harvest import store_page
-from harvester.store import Store, utc_now
+from harvester.store.store import Store, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class SnapshotInfo:
 
 def read_snapshot() -> dict[str, Any]:
     """The snapshot file's content: records (API v2 JSON), trial pages, data date and sources."""
-    data = resources.files("harvester").joinpath("data/snapshot.json.gz").read_bytes()
+    data = resources.files("harvester.store").joinpath("data/snapshot.json.gz").read_bytes()
     return json.loads(gzip.decompress(data))
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 
 from harvester.errors import RefreshLocked
-from harvester.store import utc_now
+from harvester.store.store import utc_now
 
 LOCK_FILENAME = "refresh.lock"
 

@@ -6,7 +6,7 @@ Two tables in the store, created on first use:
   last successful refresh started (local clock and the registry's data timestamp, which the next incremental
   window starts from) and when it last had a complete, non-incremental listing.
 - ``watch_trials``: the trials a watch has matched. ``dropped_at`` is set when a complete listing no longer
-  returned the trial (see `harvester.refresh`), and cleared when it is matched again.
+  returned the trial (see `harvester.history.refresh`), and cleared when it is matched again.
 
 A fresh data dir gets `DEFAULT_WATCHES` once; a watch the user removes does not come back.
 """
@@ -19,10 +19,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from harvester.client import StudyQuery
+from harvester.registry.client import StudyQuery
 from harvester.errors import UsageError
 from harvester.statuses import status_option
-from harvester.store import Store, utc_now
+from harvester.store.store import Store, utc_now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS watches (

@@ -1,5 +1,5 @@
 """Read trials from the store as models: each raw version parsed by the parser of its source (a registry record
-or a trial page), and a trial's newest version of each source merged into one view (`harvester.merge`)."""
+or a trial page), and a trial's newest version of each source merged into one view (`harvester.store.merge`)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 
 from harvester.errors import NotInStore, TrialwatchError
-from harvester.merge import merge_trial
+from harvester.store.merge import merge_trial
 from harvester.models import Provenance, Trial, normalize_nct_id
 from harvester.pages.parse import parse_trial_page
-from harvester.parse import parse_study
-from harvester.store import Store, StoredVersion
+from harvester.registry.parse import parse_study
+from harvester.store.store import Store, StoredVersion
 
 logger = logging.getLogger(__name__)
 

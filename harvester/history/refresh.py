@@ -21,7 +21,7 @@ registry still has the study. A partial listing (an error mid-way) concludes not
 
 **Crashes.** Nothing here needs a clean exit. Pages already stored stay stored; a watch's window only advances
 after all its pages are stored, so the next run asks for the same records again (they come back "unchanged"
-and update the membership). Events are derived from versions not yet processed (`harvester.events`), in the
+and update the membership). Events are derived from versions not yet processed (`harvester.history.events`), in the
 transaction that advances the events cursor. The index records which store version it reflects and
 `update_index` re-indexes every trial changed since. Runs left "running" by a killed refresh are marked
 "killed" by the next one.
@@ -36,13 +36,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harvester.client import RegistryClient, StudyPage, StudyQuery
+from harvester.registry.client import RegistryClient, StudyPage, StudyQuery
 from harvester.errors import InvalidNctId, RegistryError, RegistryUnavailable, StudyNotFound
-from harvester.events import add_event, derive_pending_events, latest_api_version_id, stored_facts
-from harvester.harvest import HarvestSummary, harvest_query, store_record
+from harvester.history.events import add_event, derive_pending_events, latest_api_version_id, stored_facts
+from harvester.registry.harvest import HarvestSummary, harvest_query, store_record
 from harvester.models import normalize_nct_id
-from harvester.store import Store, utc_now
-from harvester.watches import Watch, Watches
+from harvester.store.store import Store, utc_now
+from harvester.history.watches import Watch, Watches
 
 logger = logging.getLogger(__name__)
 

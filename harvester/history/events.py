@@ -4,14 +4,14 @@ Two sources of events:
 
 - **Trial events** (``new``, ``status``, ``criteria``, ``sponsor``, ``sites``; column ``watch`` NULL) come from
   the registry records themselves. `derive_pending_events` diffs every API version stored after a cursor
-  (``meta.events_version_cursor``) with the trial's previous API version (`harvester.diff`), and inserts the
+  (``meta.events_version_cursor``) with the trial's previous API version (`harvester.history.diff`), and inserts the
   events and advances the cursor in the same transaction. A run killed anywhere leaves versions whose events are
   not derived yet; the next call derives them. Every event has a stable key (trial, kind, version id) under a
   UNIQUE constraint, so deriving twice can never duplicate one. It does not matter which command stored a
   version (`refresh`, `harvest`): its events are derived by the next `refresh` or `changes`. The first version
   of a trial gives a ``new`` event, unless it came from the bundled snapshot (a baseline, not news).
 - **Watch events** (``dropped``; and ``new`` with ``details.rejoined`` when a dropped trial is matched again)
-  belong to one watch and are written by `harvester.refresh` in the transaction that updates the watch.
+  belong to one watch and are written by `harvester.history.refresh` in the transaction that updates the watch.
 
 ``changes --watch W`` shows W's watch events plus the trial events of the trials W matches (until it dropped them).
 """
@@ -27,12 +27,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harvester.diff import diff_trials, trial_facts
+from harvester.history.diff import diff_trials, trial_facts
 from harvester.errors import TrialwatchError
-from harvester.harvest import SNAPSHOT_SOURCE_URL
+from harvester.registry.harvest import SNAPSHOT_SOURCE_URL
 from harvester.models import Trial, status_label
-from harvester.store import Store, StoredVersion
-from harvester.trials import trial_from_version
+from harvester.store.store import Store, StoredVersion
+from harvester.store.trials import trial_from_version
 
 logger = logging.getLogger(__name__)
 

@@ -137,14 +137,15 @@ class PoliteClient:
         self,
         settings: HttpSettings | None = None,
         *,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
         transport: httpx.BaseTransport | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.settings = settings or HttpSettings()
-        self._sleep = sleep
-        self._clock = clock
+        # looked up at call time, not bound as defaults, so a patched `time.sleep` takes effect
+        self._sleep = sleep or (lambda seconds: time.sleep(seconds))
+        self._clock = clock or (lambda: time.monotonic())
         self._rng = rng or random.Random()
         self._last_request_at: float | None = None
         self._client = httpx.Client(

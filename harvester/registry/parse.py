@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from harvester.criteria import parse_criteria
+from harvester.registry.criteria import parse_criteria
 from harvester.errors import InvalidNctId, InvalidRecord
 from harvester.models import (
     Age,

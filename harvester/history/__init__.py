@@ -1,0 +1,1 @@
+"""What changed: diffs between versions, change events, watches and the nightly refresh."""
