@@ -10,6 +10,7 @@ import pytest
 import vcr as vcrpy
 from vcr.cassette import Cassette
 
+from harvester.store.store import Store
 from tests.datadirs import build_snapshot_data_dir
 from tests.fakes import FakeClock, SpyTransport
 
@@ -82,3 +83,10 @@ def spy() -> SpyTransport:
 def snapshot_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir with the bundled snapshot and its index, built once: tests work on a `copy_of` it."""
     return build_snapshot_data_dir(tmp_path_factory.mktemp("snapshot-template"))
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    """An empty in-memory store (`Store.in_memory()`), closed after the test."""
+    with Store.in_memory() as opened:
+        yield opened

@@ -243,8 +243,7 @@ def test_refresh_of_an_unknown_watch_is_a_usage_error(data_dir, registry):
 
 def store_state(data_dir):
     with Store.open(data_dir) as store:
-        versions = store.execute("SELECT nct_id, content_hash FROM versions ORDER BY id").fetchall()
-        return [tuple(row) for row in versions]
+        return [(version.nct_id, version.content_hash) for version in store.versions_after(0, limit=10**9)]
 
 
 @pytest.mark.parametrize("status", [429, 503])
@@ -373,7 +372,7 @@ def test_a_killed_refresh_leaves_a_consistent_store_and_the_next_run_catches_up(
     assert (data_dir / LOCK_FILENAME).read_text().split()[0].isdigit()  # the dead run's pid is still written there
     with Store.open(data_dir) as store:
         assert store.runs(kind="refresh")[0].outcome == "running"
-        derived = store.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        derived = store.count_events()
     assert derived == (0 if point == "before-events" else 3)
     assert IndexLocation.of(data_dir).current() is None  # killed before the first index was built
 

@@ -19,12 +19,6 @@ from tests.records import snapshot_record
 from trialwatch.commands.changes import parse_since
 
 
-@pytest.fixture
-def store(tmp_path):
-    with Store.open(tmp_path) as opened:
-        yield opened
-
-
 def save(store, record, when="2026-11-25T03:17:00+00:00"):
     with store.transaction():
         return store_record(store, record, fetched_at=when, api_url="https://clinicaltrials.gov/api/v2",

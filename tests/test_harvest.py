@@ -18,12 +18,6 @@ NO_WAIT = HttpSettings(min_interval=0, max_attempts=1)
 LUPUS = StudyQuery(condition="lupus", intervention="lenalidomide", page_size=2)
 
 
-@pytest.fixture
-def store(tmp_path):
-    with Store.open(tmp_path) as opened:
-        yield opened
-
-
 def test_replayed_multipage_harvest_stores_every_record(cassette, store):
     with cassette("harvest_lupus.yaml") as recorded, RegistryClient(settings=NO_WAIT) as client:
         summary = harvest_query(client, store, LUPUS)

@@ -22,12 +22,6 @@ API_ID = "NCT04267848"  # RECRUITING in the bundled snapshot
 API_URL = f"https://clinconnect.io/trials/{API_ID}"
 
 
-@pytest.fixture
-def store(tmp_path):
-    with Store.open(tmp_path) as opened:
-        yield opened
-
-
 def put_page(store: Store, html: str, url: str = SEED_URL, fetched_at: str = "2025-07-02T08:00:00+00:00", **kw):
     with store.transaction():
         return store_page(store, html, url, fetched_at=fetched_at, **kw)

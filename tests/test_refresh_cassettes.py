@@ -19,12 +19,6 @@ from index.storage import IndexLocation, read_state
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store.open(tmp_path) as opened:
-        yield opened
-
-
-@pytest.fixture
 def client():
     with RegistryClient(settings=HttpSettings(min_interval=0, max_attempts=1)) as registry:
         yield registry

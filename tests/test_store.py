@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+
 import pytest
 
 from harvester.errors import InvalidRecord, NotInStore
 from harvester.registry.harvest import store_record
 from harvester.store.snapshot import ensure_data, read_snapshot, snapshot_in_use, snapshot_only
-from harvester.store.store import Store, canonical_api_hash
+from harvester.store.store import STORE_FILENAME, Store, canonical_api_hash
 from harvester.store.trials import iter_trials, load_trial
 from tests.records import fixture_record, snapshot_record
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store.open(tmp_path) as opened:
-        yield opened
 
 
 def _save(store, record, run_id=None):
@@ -46,11 +43,13 @@ def test_a_real_change_adds_a_version_and_keeps_the_old_one(store):
     assert versions[0].source_url == "https://clinicaltrials.gov/api/v2/studies/NCT04523987"
 
 
-def test_raw_json_is_kept_compressed_and_intact(store):
+def test_raw_json_is_kept_compressed_and_intact(tmp_path):
     record = snapshot_record("NCT04267848")
-    _save(store, record)
-    assert store.latest_version("NCT04267848").json() == record
-    size = store.execute("SELECT length(raw) FROM versions").fetchone()[0]
+    with Store.open(tmp_path) as store:
+        _save(store, record)
+        assert store.latest_version("NCT04267848").json() == record
+    with contextlib.closing(sqlite3.connect(tmp_path / STORE_FILENAME)) as db:
+        size = db.execute("SELECT length(raw) FROM versions").fetchone()[0]
     assert size < len(str(record)) / 4
 
 

@@ -42,8 +42,7 @@ def trial_sources(store: Store, nct_id: str) -> TrialSources:
     trial = load_trial(store, normalize_nct_id(nct_id))
     stored = store.versions(trial.nct_id)
     run_ids = sorted({version.run_id for version in stored if version.run_id is not None})
-    marks = ",".join("?" * len(run_ids))
-    run_kinds = dict(store.execute(f"SELECT id, kind FROM runs WHERE id IN ({marks})", run_ids).fetchall())
+    run_kinds = store.run_kinds(run_ids)
     versions = [
         SourceVersion(version_id=v.id, source=v.source, fetched_at=v.fetched_at, content_hash=v.content_hash,
                       source_url=v.source_url, data_timestamp=v.data_timestamp, run_kind=run_kinds.get(v.run_id))

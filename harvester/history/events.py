@@ -19,53 +19,27 @@ Two sources of events:
 from __future__ import annotations
 
 import datetime as dt
-import gzip
-import json
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harvester.history.diff import diff_trials, trial_facts
 from harvester.errors import TrialwatchError
-from harvester.registry.harvest import SNAPSHOT_SOURCE_URL
+from harvester.history.diff import diff_trials, trial_facts
 from harvester.models import Trial, status_label
+from harvester.registry.harvest import SNAPSHOT_SOURCE_URL
+from harvester.store.event_rows import EventFilter
 from harvester.store.store import Store, StoredVersion
 from harvester.store.trials import trial_from_version
 
 logger = logging.getLogger(__name__)
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY,
-    event_key TEXT NOT NULL UNIQUE,
-    nct_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    watch TEXT,
-    detected_at TEXT NOT NULL,
-    details TEXT NOT NULL,
-    old_version_id INTEGER,
-    new_version_id INTEGER,
-    run_id INTEGER
-);
-CREATE INDEX IF NOT EXISTS events_by_time ON events (detected_at, id);
-CREATE INDEX IF NOT EXISTS events_by_trial ON events (nct_id, id)
-"""
 
 KINDS = ("new", "status", "criteria", "sponsor", "sites", "dropped")
 CURSOR_META_KEY = "events_version_cursor"
 FEED_NAMESPACE_META_KEY = "feed_namespace"
 #: versions diffed per transaction
 BATCH = 200
-
-
-def ensure_schema(store: Store) -> None:
-    if store.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").fetchone():
-        return
-    with store.transaction():
-        for statement in SCHEMA.split(";"):
-            store.execute(statement)
 
 
 def _utc(text: str) -> str:
@@ -76,30 +50,23 @@ def _utc(text: str) -> str:
     return when.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
-def _stored_version(row: Any) -> StoredVersion:
-    values = dict(row)
-    values["raw"] = gzip.decompress(values["raw"])
-    return StoredVersion(**values)
-
-
 # --- deriving -------------------------------------------------------------------------------------------------
 
 
 def derive_pending_events(store: Store, *, run_id: int | None = None) -> int:
     """Derive the events of every version stored since the last call; returns how many events were added."""
-    ensure_schema(store)
     added = 0
     while True:
         with store.transaction():
             cursor = int(store.get_meta(CURSOR_META_KEY) or 0)
-            rows = store.execute("SELECT * FROM versions WHERE id > ? ORDER BY id LIMIT ?", (cursor, BATCH)).fetchall()
-            if not rows:
+            versions = store.versions_after(cursor, BATCH)
+            if not versions:
                 return added
             parsed: dict[int, Trial] = {}
-            for row in rows:
-                if row["source"] == "api":
-                    added += _derive_version(store, _stored_version(row), parsed, run_id)
-            store.set_meta(CURSOR_META_KEY, str(rows[-1]["id"]))
+            for version in versions:
+                if version.source == "api":
+                    added += _derive_version(store, version, parsed, run_id)
+            store.set_meta(CURSOR_META_KEY, str(versions[-1].id))
 
 
 def _parse(version: StoredVersion, parsed: dict[int, Trial]) -> Trial:
@@ -109,11 +76,7 @@ def _parse(version: StoredVersion, parsed: dict[int, Trial]) -> Trial:
 
 
 def _derive_version(store: Store, version: StoredVersion, parsed: dict[int, Trial], run_id: int | None) -> int:
-    previous_row = store.execute(
-        "SELECT * FROM versions WHERE nct_id = ? AND source = 'api' AND id < ? ORDER BY id DESC LIMIT 1",
-        (version.nct_id, version.id),
-    ).fetchone()
-    previous = _stored_version(previous_row) if previous_row else None
+    previous = store.previous_version(version)
     if previous is None and version.source_url == SNAPSHOT_SOURCE_URL:
         return 0
     try:
@@ -140,28 +103,19 @@ def add_event(
     run_id: int | None = None,
 ) -> int:
     """Insert one event unless its key is already recorded; returns 1 if it was added, 0 if not."""
-    cursor = store.execute(
-        "INSERT INTO events (event_key, nct_id, kind, watch, detected_at, details, old_version_id, new_version_id,"
-        " run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_key) DO NOTHING",
-        (key, nct_id, kind, watch, detected_at, json.dumps(details, ensure_ascii=False, sort_keys=True),
-         old_version_id, new_version_id, run_id),
-    )
-    return cursor.rowcount
+    return store.insert_event(key=key, nct_id=nct_id, kind=kind, detected_at=detected_at, details=details,
+                              watch=watch, old_version_id=old_version_id, new_version_id=new_version_id,
+                              run_id=run_id)
 
 
 def latest_api_version_id(store: Store, nct_id: str) -> int | None:
-    row = store.execute("SELECT MAX(id) FROM versions WHERE nct_id = ? AND source = 'api'", (nct_id,)).fetchone()
-    return row[0]
+    return store.latest_version_id(nct_id, "api")
 
 
 def stored_facts(store: Store, nct_id: str) -> dict[str, Any]:
     """Title, status and dates of a trial's newest stored API version (empty when there is none)."""
-    row = store.execute("SELECT * FROM versions WHERE nct_id = ? AND source = 'api' ORDER BY id DESC LIMIT 1",
-                        (nct_id,)).fetchone()
-    if row is None:
-        return {}
     try:
-        return trial_facts(trial_from_version(_stored_version(row)))
+        return trial_facts(trial_from_version(store.latest_version(nct_id, "api")))
     except (TrialwatchError, ValueError):
         return {}
 
@@ -278,30 +232,9 @@ def query_events(
 ) -> list[Event]:
     """Stored events, oldest first: detected at or after `since` (a UTC ISO timestamp), of a watch (a `Watch`),
     of some kinds, of some trials; with `limit`, only the newest `limit` of them (still in the order asked)."""
-    ensure_schema(store)
-    clauses, params = [], []
-    if since:
-        clauses.append("e.detected_at >= ?")
-        params.append(_utc(since))
-    if kinds:
-        clauses.append(f"e.kind IN ({','.join('?' * len(kinds))})")
-        params += list(kinds)
-    ids = list(nct_ids)
-    if ids:
-        clauses.append(f"e.nct_id IN ({','.join('?' * len(ids))})")
-        params += ids
-    if watch is not None:
-        clauses.append(
-            "(e.watch = ? OR (e.watch IS NULL AND EXISTS (SELECT 1 FROM watch_trials m WHERE m.watch_id = ?"
-            " AND m.nct_id = e.nct_id AND (m.dropped_at IS NULL OR e.detected_at <= m.dropped_at))))"
-        )
-        params += [watch.name, watch.id]
-    where = " WHERE " + " AND ".join(clauses) if clauses else ""
-    sql = f"SELECT e.* FROM events e{where} ORDER BY e.detected_at DESC, e.id DESC"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
-    events = [Event(**{**dict(row), "details": json.loads(row["details"])}) for row in store.execute(sql, params)]
+    where = EventFilter(since=_utc(since) if since else None, kinds=tuple(kinds), nct_ids=tuple(nct_ids),
+                        watch=(watch.name, watch.id) if watch is not None else None)
+    events = [Event(**row) for row in store.event_rows(where, limit=limit)]
     return events if newest_first else events[::-1]
 
 

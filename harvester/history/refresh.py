@@ -36,13 +36,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harvester.registry.client import RegistryClient, StudyPage, StudyQuery
 from harvester.errors import InvalidNctId, RegistryError, RegistryUnavailable, StudyNotFound
 from harvester.history.events import add_event, derive_pending_events, latest_api_version_id, stored_facts
-from harvester.registry.harvest import HarvestSummary, harvest_query, store_record
-from harvester.models import normalize_nct_id
-from harvester.store.store import Store, utc_now
 from harvester.history.watches import Watch, Watches
+from harvester.models import normalize_nct_id
+from harvester.registry.client import RegistryClient, StudyPage, StudyQuery
+from harvester.registry.harvest import HarvestSummary, harvest_query, store_record
+from harvester.store.store import Store, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -153,12 +153,8 @@ def needs_full_listing(watch: Watch, *, now: dt.datetime, full_every_days: int) 
 
 def mark_killed_runs(store: Store) -> int:
     """Runs of earlier refreshes still 'running': their process died (the caller holds the refresh lock)."""
-    cursor = store.execute(
-        "UPDATE runs SET outcome = 'killed', finished_at = ?, message = 'the process ended without finishing the run'"
-        " WHERE outcome = 'running' AND kind IN (?, ?)",
-        (utc_now(), RUN_KIND, WATCH_RUN_KIND),
-    )
-    return cursor.rowcount
+    return store.mark_unfinished_runs((RUN_KIND, WATCH_RUN_KIND), outcome="killed",
+                                      message="the process ended without finishing the run")
 
 
 def refresh(
@@ -216,7 +212,7 @@ def _finish_after_failure(store: Store, data_dir: Path, summary: RefreshSummary,
         summary.events += derive_pending_events(store, run_id=summary.run_id)
         if index_update is not None and isinstance(error, RegistryError):
             summary.index = _line(index_update(store, data_dir))
-    except Exception as late:  # noqa: BLE001 (the original error is the one to report)
+    except Exception as late:
         logger.warning("after the failure, could not finish the index update: %s", late)
     store.update_run(summary.run_id, outcome=outcome, finished_at=utc_now(),
                      message=f"{type(error).__name__}: {error}"[:500], **summary.counters())

@@ -1,6 +1,6 @@
 """Watches: saved registry queries that `trialwatch refresh` keeps up to date, and the trials each one matches.
 
-Two tables in the store, created on first use:
+Two tables in the store (`harvester.store.schema`):
 
 - ``watches``: one row per saved query (unique name, the `StudyQuery` as JSON) and its refresh state: when its
   last successful refresh started (local clock and the registry's data timestamp, which the next incremental
@@ -18,33 +18,12 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from harvester.registry.client import StudyQuery
 from harvester.errors import UsageError
+from harvester.registry.client import StudyQuery
 from harvester.statuses import status_option
 from harvester.store.store import Store, utc_now
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS watches (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    query TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    last_run_id INTEGER,
-    last_success_at TEXT,
-    last_success_data_timestamp TEXT,
-    last_full_at TEXT,
-    last_error TEXT
-);
-CREATE TABLE IF NOT EXISTS watch_trials (
-    watch_id INTEGER NOT NULL REFERENCES watches(id) ON DELETE CASCADE,
-    nct_id TEXT NOT NULL,
-    first_matched_at TEXT NOT NULL,
-    last_matched_at TEXT NOT NULL,
-    dropped_at TEXT,
-    PRIMARY KEY (watch_id, nct_id)
-);
-"""
 
 #: set once the default watches were created, so that removing them is final
 _DEFAULTS_META_KEY = "watches_defaults_created"
@@ -99,17 +78,12 @@ class Watches:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        ready = store.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'watch_trials'").fetchone()
-        if ready and store.get_meta(_DEFAULTS_META_KEY) is not None:
+        if store.get_meta(_DEFAULTS_META_KEY) is not None:
             return
         with store.transaction():
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    store.execute(statement)
             if store.get_meta(_DEFAULTS_META_KEY) is None:
                 for name, query in DEFAULT_WATCHES.items():
-                    store.execute("INSERT OR IGNORE INTO watches (name, query, created_at) VALUES (?, ?, ?)",
-                                  (name, query_json(query), utc_now()))
+                    store.insert_watch(name, query_json(query), utc_now(), if_absent=True)
                 store.set_meta(_DEFAULTS_META_KEY, utc_now())
 
     # --- the saved queries ------------------------------------------------------------------------------------
@@ -121,20 +95,19 @@ class Watches:
                              hint="e.g. trialwatch watch add lupus-nephritis --condition 'lupus nephritis'")
         with self.store.transaction():
             if self.find(name) is not None:
-                raise UsageError(f"there is already a watch named {name!r}", hint="remove it first, or pick another name")
-            self.store.execute("INSERT INTO watches (name, query, created_at) VALUES (?, ?, ?)",
-                               (name, query_json(query), utc_now()))
+                raise UsageError(f"there is already a watch named {name!r}",
+                                 hint="remove it first, or pick another name")
+            self.store.insert_watch(name, query_json(query), utc_now())
         return self.get(name)
 
     def remove(self, name: str) -> None:
         """Forget a watch and the trials it matched; events already recorded stay in the history."""
         with self.store.transaction():
             watch = self.get(name)
-            self.store.execute("DELETE FROM watch_trials WHERE watch_id = ?", (watch.id,))
-            self.store.execute("DELETE FROM watches WHERE id = ?", (watch.id,))
+            self.store.delete_watch(watch.id)
 
     def find(self, name: str) -> Watch | None:
-        row = self.store.execute("SELECT * FROM watches WHERE name = ?", (name,)).fetchone()
+        row = self.store.watch_row(name)
         return _watch(row) if row else None
 
     def get(self, name: str) -> Watch:
@@ -145,59 +118,37 @@ class Watches:
         return watch
 
     def all(self) -> list[Watch]:
-        return [_watch(row) for row in self.store.execute("SELECT * FROM watches ORDER BY name")]
+        return [_watch(row) for row in self.store.watch_rows()]
 
     def record_attempt(self, watch: Watch, *, run_id: int, error: str | None) -> None:
-        self.store.execute("UPDATE watches SET last_run_id = ?, last_error = ? WHERE id = ?", (run_id, error, watch.id))
+        self.store.record_watch_attempt(watch.id, run_id=run_id, error=error)
 
     def record_success(self, watch: Watch, *, run_id: int, started_at: str, data_timestamp: str | None,
                        full: bool) -> None:
         """Advance the incremental window to this run's start (call inside the transaction of the run's results)."""
-        self.store.execute(
-            "UPDATE watches SET last_run_id = ?, last_success_at = ?, last_success_data_timestamp = ?,"
-            " last_full_at = CASE WHEN ? THEN ? ELSE last_full_at END, last_error = NULL WHERE id = ?",
-            (run_id, started_at, data_timestamp, full, started_at, watch.id),
-        )
+        self.store.record_watch_success(watch.id, run_id=run_id, started_at=started_at, data_timestamp=data_timestamp,
+                                        full=full)
 
     # --- the trials a watch matches ---------------------------------------------------------------------------
 
     def members(self, watch: Watch, *, include_dropped: bool = False) -> set[str]:
-        sql = "SELECT nct_id FROM watch_trials WHERE watch_id = ?" + ("" if include_dropped else " AND dropped_at IS NULL")
-        return {row[0] for row in self.store.execute(sql, (watch.id,))}
+        return self.store.watch_members(watch.id, include_dropped=include_dropped)
 
     def count_members(self, watch: Watch) -> int:
-        return self.store.execute("SELECT COUNT(*) FROM watch_trials WHERE watch_id = ? AND dropped_at IS NULL",
-                                  (watch.id,)).fetchone()[0]
+        return self.store.count_watch_members(watch.id)
 
     def mark_matched(self, watch: Watch, nct_ids: Iterable[str], when: str) -> list[str]:
         """Record that the watch matched these trials now; returns those that had been dropped and are back."""
         ids = sorted(set(nct_ids))
-        returned = [row[0] for row in self._select_in(
-            "SELECT nct_id FROM watch_trials WHERE watch_id = ? AND dropped_at IS NOT NULL AND nct_id IN ({})",
-            watch.id, ids)]
-        for nct_id in ids:
-            self.store.execute(
-                "INSERT INTO watch_trials (watch_id, nct_id, first_matched_at, last_matched_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(watch_id, nct_id) DO UPDATE SET last_matched_at = excluded.last_matched_at,"
-                " dropped_at = NULL",
-                (watch.id, nct_id, when, when),
-            )
+        returned = self.store.dropped_watch_members(watch.id, ids)
+        self.store.mark_watch_matched(watch.id, ids, when)
         return returned
 
     def mark_dropped(self, watch: Watch, nct_ids: Iterable[str], when: str) -> None:
-        for nct_id in sorted(set(nct_ids)):
-            self.store.execute("UPDATE watch_trials SET dropped_at = ? WHERE watch_id = ? AND nct_id = ?",
-                               (when, watch.id, nct_id))
-
-    def _select_in(self, sql: str, watch_id: int, ids: list[str]) -> list[tuple[str]]:
-        rows: list[tuple[str]] = []
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            rows += self.store.execute(sql.format(",".join("?" * len(chunk))), (watch_id, *chunk)).fetchall()
-        return rows
+        self.store.mark_watch_dropped(watch.id, nct_ids, when)
 
 
-def _watch(row) -> Watch:
+def _watch(row: dict[str, Any]) -> Watch:
     values = dict(row)
     values["query"] = StudyQuery.model_validate(json.loads(values["query"]))
     return Watch(**values)

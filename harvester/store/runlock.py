@@ -13,6 +13,7 @@ import fcntl
 import os
 from pathlib import Path
 from types import TracebackType
+from typing import TextIO
 
 from harvester.errors import RefreshLocked
 from harvester.store.store import utc_now
@@ -36,7 +37,7 @@ class RefreshLock:
     def __init__(self, data_dir: Path) -> None:
         self.path = data_dir / LOCK_FILENAME
         self.taken_over: str | None = None
-        self._file = None
+        self._file: TextIO | None = None
 
     def acquire(self) -> RefreshLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)

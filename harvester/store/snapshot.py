@@ -15,12 +15,14 @@ from importlib import resources
 from typing import Any
 
 from harvester.errors import InvalidRecord
-from harvester.registry.harvest import HarvestSummary, store_record
 from harvester.pages.harvest import store_page
+from harvester.registry.harvest import HarvestSummary, store_record
 from harvester.store.store import Store, utc_now
 
 logger = logging.getLogger(__name__)
 
+#: the kind of the run that loads the snapshot
+RUN_KIND = "snapshot"
 SNAPSHOT_META_KEY = "bundled_snapshot"
 
 
@@ -40,13 +42,14 @@ class SnapshotInfo:
 def read_snapshot() -> dict[str, Any]:
     """The snapshot file's content: records (API v2 JSON), trial pages, data date and sources."""
     data = resources.files("harvester.store").joinpath("data/snapshot.json.gz").read_bytes()
-    return json.loads(gzip.decompress(data))
+    snapshot: dict[str, Any] = json.loads(gzip.decompress(data))
+    return snapshot
 
 
 def load_snapshot(store: Store) -> SnapshotInfo:
     """Store every snapshot record as a version (unchanged ones are not duplicated) and remember the snapshot."""
     snapshot = read_snapshot()
-    run_id = store.start_run("snapshot", {"data_date": snapshot["data_date"]})
+    run_id = store.start_run(RUN_KIND, {"data_date": snapshot["data_date"]})
     summary = HarvestSummary(run_id=run_id, data_timestamp=snapshot["data_date"])
     with store.transaction():
         for record in snapshot["records"]:
@@ -81,8 +84,7 @@ def snapshot_in_use(store: Store) -> SnapshotInfo | None:
 def snapshot_only(store: Store) -> SnapshotInfo | None:
     """The snapshot, when it is all this store holds (no harvest has succeeded yet)."""
     info = snapshot_in_use(store)
-    harvested = store.execute("SELECT 1 FROM runs WHERE kind != 'snapshot' AND outcome = 'ok' LIMIT 1").fetchone()
-    if info is None or harvested:
+    if info is None or store.has_succeeded_run(except_kind=RUN_KIND):
         return None
     return info
 

@@ -2,7 +2,8 @@
 
 Like simonw/git-history's item / item_version tables: `trials` holds one row per trial, `versions` one row per
 distinct content seen (raw body, compressed), added only when the canonical content hash changes. `runs` records
-every harvest. The search index is rebuilt from this file alone.
+every harvest. The search index is rebuilt from this file alone. Every table is defined in
+`harvester.store.schema`; every SQL statement runs in this package.
 """
 
 from __future__ import annotations
@@ -20,49 +21,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from harvester.errors import NotInStore, StoreError
+from harvester.store.event_rows import EventRows
+from harvester.store.schema import migrate
+from harvester.store.watch_rows import WatchRows
 
-SCHEMA_VERSION = 1
 STORE_FILENAME = "trialwatch.sqlite"
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL,
-    query TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    data_timestamp TEXT,
-    outcome TEXT NOT NULL DEFAULT 'running',
-    message TEXT,
-    fetched INTEGER NOT NULL DEFAULT 0,
-    new INTEGER NOT NULL DEFAULT 0,
-    changed INTEGER NOT NULL DEFAULT 0,
-    unchanged INTEGER NOT NULL DEFAULT 0,
-    skipped INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS trials (
-    nct_id TEXT PRIMARY KEY,
-    first_seen TEXT NOT NULL,
-    last_seen TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS versions (
-    id INTEGER PRIMARY KEY,
-    nct_id TEXT NOT NULL REFERENCES trials(nct_id),
-    source TEXT NOT NULL,
-    source_url TEXT,
-    fetched_at TEXT NOT NULL,
-    last_update_posted TEXT,
-    data_timestamp TEXT,
-    content_hash TEXT NOT NULL,
-    raw BLOB NOT NULL,
-    run_id INTEGER REFERENCES runs(id)
-);
-CREATE INDEX IF NOT EXISTS versions_by_trial ON versions (nct_id, source, id);
-"""
 
 Source = Literal["api", "page"]
 Outcome = Literal["new", "changed", "unchanged"]
@@ -142,24 +105,37 @@ class Run:
     skipped: int
 
 
-class Store:
-    """A data dir's SQLite catalogue. Use as a context manager; writes happen inside `transaction()`."""
+class Store(WatchRows, EventRows):
+    """A data dir's SQLite catalogue. Use as a context manager; writes happen inside `transaction()`.
+
+    ``Store.open(data_dir)`` opens (creating or upgrading) a data dir's file; ``Store.in_memory()`` makes a
+    throwaway store for tests, like sqlite-utils' ``Database(memory=True)``.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        in_memory = str(path) == ":memory:"
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if not in_memory:
+                path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
             self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
+            if not in_memory:
+                self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(SCHEMA)
-            self._check_schema_version()
+            migrate(self._db, path)
+        except StoreError:
+            self._db.close()
+            raise
         except sqlite3.Error as error:
             raise StoreError(f"cannot open the store {path}: {error}", hint="is it a trialwatch data dir?") from error
         except OSError as error:
             raise StoreError(f"cannot create the store {path}: {error.strerror}") from error
+
+    @classmethod
+    def in_memory(cls) -> Store:
+        return cls(Path(":memory:"))
 
     @classmethod
     def open(cls, data_dir: Path) -> Store:
@@ -174,20 +150,14 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
-    def _check_schema_version(self) -> None:
-        found = self.get_meta("schema_version")
-        if found is None:
-            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        elif int(found) > SCHEMA_VERSION:
-            raise StoreError(f"{self.path} was written by a newer trialwatch (schema {found})", hint="upgrade trialwatch")
-
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All writes inside commit together or not at all."""
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
-            raise StoreError(f"the store is busy: {error}", hint="another trialwatch run is writing; try again") from error
+            raise StoreError(f"the store is busy: {error}",
+                             hint="another trialwatch run is writing; try again") from error
         try:
             yield
         except BaseException:
@@ -196,21 +166,15 @@ class Store:
         else:
             self._db.execute("COMMIT")
 
-    def execute(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
-        """Run SQL on the store's connection (for the store's own tables and those of sibling modules)."""
-        try:
-            return self._db.execute(sql, tuple(params))
-        except sqlite3.Error as error:
-            raise StoreError(f"store query failed: {error}") from error
-
     # --- meta -------------------------------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self._execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row["value"] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        self.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+        self._execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                      (key, value))
 
     # --- versions ---------------------------------------------------------------------------------------------
 
@@ -228,17 +192,17 @@ class Store:
         run_id: int | None = None,
     ) -> Outcome:
         """Keep `raw` as a new version unless it has the same content hash as the latest version from `source`."""
-        latest = self.execute(
+        latest = self._execute(
             "SELECT content_hash FROM versions WHERE nct_id = ? AND source = ? ORDER BY id DESC LIMIT 1",
             (nct_id, source),
         ).fetchone()
-        self.execute(
+        self._execute(
             "INSERT INTO trials VALUES (?, ?, ?) ON CONFLICT(nct_id) DO UPDATE SET last_seen = excluded.last_seen",
             (nct_id, fetched_at, fetched_at),
         )
         if latest is not None and latest["content_hash"] == content_hash:
             return "unchanged"
-        self.execute(
+        self._execute(
             "INSERT INTO versions (nct_id, source, source_url, fetched_at, last_update_posted, data_timestamp,"
             " content_hash, raw, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (nct_id, source, source_url, fetched_at, last_update_posted, data_timestamp, content_hash,
@@ -248,7 +212,7 @@ class Store:
 
     def latest_version(self, nct_id: str, source: Source | None = None) -> StoredVersion:
         """The newest version of a trial, preferring the registry record over a page when `source` is None."""
-        rows = self.execute(
+        rows = self._execute(
             "SELECT * FROM versions WHERE nct_id = ? AND (? IS NULL OR source = ?)"
             " ORDER BY source = 'api' DESC, id DESC LIMIT 1",
             (nct_id, source, source),
@@ -259,7 +223,7 @@ class Store:
 
     def versions(self, nct_id: str, source: Source | None = None) -> list[StoredVersion]:
         """Every stored version of a trial, oldest first."""
-        rows = self.execute(
+        rows = self._execute(
             "SELECT * FROM versions WHERE nct_id = ? AND (? IS NULL OR source = ?) ORDER BY id",
             (nct_id, source, source),
         ).fetchall()
@@ -286,52 +250,91 @@ class Store:
     def _select_versions(self, sql: str, nct_ids: Iterable[str] | None, *, order: str) -> Iterator[StoredVersion]:
         """The rows of `sql` (a SELECT over ``versions v`` with a WHERE clause), for every trial or the given ones."""
         if nct_ids is None:
-            yield from (_version(row) for row in self.execute(f"{sql} ORDER BY {order}"))
+            yield from (_version(row) for row in self._execute(f"{sql} ORDER BY {order}"))
             return
         wanted = sorted(set(nct_ids))
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self.execute(f"{sql} AND v.nct_id IN ({marks}) ORDER BY {order}", chunk).fetchall()
+            rows = self._execute(f"{sql} AND v.nct_id IN ({marks}) ORDER BY {order}", chunk).fetchall()
             yield from (_version(row) for row in rows)
 
     def trials_changed_after(self, version_id: int) -> tuple[list[str], int]:
         """NCT ids with a version newer than `version_id`, and the newest version id now in the store."""
-        rows = self.execute("SELECT DISTINCT nct_id FROM versions WHERE id > ?", (version_id,)).fetchall()
+        rows = self._execute("SELECT DISTINCT nct_id FROM versions WHERE id > ?", (version_id,)).fetchall()
         return [row["nct_id"] for row in rows], self.max_version_id()
 
+    def versions_after(self, version_id: int, limit: int) -> list[StoredVersion]:
+        """Up to `limit` versions stored after `version_id`, oldest first."""
+        rows = self._execute("SELECT * FROM versions WHERE id > ? ORDER BY id LIMIT ?", (version_id, limit)).fetchall()
+        return [_version(row) for row in rows]
+
+    def previous_version(self, version: StoredVersion) -> StoredVersion | None:
+        """The version of the same trial from the same source stored just before `version`."""
+        row = self._execute(
+            "SELECT * FROM versions WHERE nct_id = ? AND source = ? AND id < ? ORDER BY id DESC LIMIT 1",
+            (version.nct_id, version.source, version.id),
+        ).fetchone()
+        return _version(row) if row else None
+
+    def latest_version_id(self, nct_id: str, source: Source) -> int | None:
+        row = self._execute("SELECT MAX(id) FROM versions WHERE nct_id = ? AND source = ?", (nct_id, source)).fetchone()
+        return None if row[0] is None else int(row[0])
+
     def max_version_id(self) -> int:
-        return self.execute("SELECT COALESCE(MAX(id), 0) FROM versions").fetchone()[0]
+        return int(self._execute("SELECT COALESCE(MAX(id), 0) FROM versions").fetchone()[0])
 
     def nct_ids(self) -> list[str]:
-        return [row[0] for row in self.execute("SELECT nct_id FROM trials ORDER BY nct_id")]
+        return [row[0] for row in self._execute("SELECT nct_id FROM trials ORDER BY nct_id")]
 
     def count_trials(self) -> int:
-        return self.execute("SELECT COUNT(*) FROM trials").fetchone()[0]
+        return int(self._execute("SELECT COUNT(*) FROM trials").fetchone()[0])
 
     def count_versions(self) -> int:
-        return self.execute("SELECT COUNT(*) FROM versions").fetchone()[0]
+        return int(self._execute("SELECT COUNT(*) FROM versions").fetchone()[0])
 
     # --- runs -------------------------------------------------------------------------------------------------
 
     def start_run(self, kind: str, query: dict[str, Any]) -> int:
-        cursor = self.execute(
+        cursor = self._execute(
             "INSERT INTO runs (kind, query, started_at) VALUES (?, ?, ?)",
             (kind, json.dumps(query, sort_keys=True), utc_now()),
         )
-        return int(cursor.lastrowid)
+        assert cursor.lastrowid is not None  # an INSERT sets it
+        return cursor.lastrowid
 
     def update_run(self, run_id: int, **fields: Any) -> None:
         """Set columns of a run, e.g. ``update_run(7, outcome='ok', finished_at=utc_now(), new=3)``."""
-        allowed = {"finished_at", "data_timestamp", "outcome", "message", "fetched", "new", "changed", "unchanged", "skipped"}
+        allowed = {"finished_at", "data_timestamp", "outcome", "message",
+                   "fetched", "new", "changed", "unchanged", "skipped"}
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"unknown run fields: {sorted(unknown)}")
         assignments = ", ".join(f"{name} = ?" for name in fields)
-        self.execute(f"UPDATE runs SET {assignments} WHERE id = ?", (*fields.values(), run_id))
+        self._execute(f"UPDATE runs SET {assignments} WHERE id = ?", (*fields.values(), run_id))
+
+    def mark_unfinished_runs(self, kinds: Iterable[str], *, outcome: str, message: str) -> int:
+        """Close the runs of these kinds still marked running (their process died); returns how many."""
+        wanted = sorted(set(kinds))
+        cursor = self._execute(
+            f"UPDATE runs SET outcome = ?, finished_at = ?, message = ? WHERE outcome = 'running'"
+            f" AND kind IN ({','.join('?' * len(wanted))})",
+            (outcome, utc_now(), message, *wanted),
+        )
+        return cursor.rowcount
+
+    def has_succeeded_run(self, *, except_kind: str) -> bool:
+        """Whether a run of another kind than `except_kind` finished ok."""
+        row = self._execute("SELECT 1 FROM runs WHERE kind != ? AND outcome = 'ok' LIMIT 1", (except_kind,)).fetchone()
+        return row is not None
+
+    def run_kinds(self, run_ids: Iterable[int]) -> dict[int, str]:
+        ids = sorted(set(run_ids))
+        rows = self._execute(f"SELECT id, kind FROM runs WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall()
+        return {int(row["id"]): row["kind"] for row in rows}
 
     def runs(self, kind: str | None = None, limit: int = 20) -> list[Run]:
-        rows = self.execute(
+        rows = self._execute(
             "SELECT * FROM runs WHERE (? IS NULL OR kind = ?) ORDER BY id DESC LIMIT ?", (kind, kind, limit)
         ).fetchall()
         return [Run(**{**dict(row), "query": json.loads(row["query"])}) for row in rows]

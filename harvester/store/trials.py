@@ -8,10 +8,10 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 
 from harvester.errors import NotInStore, TrialwatchError
-from harvester.store.merge import merge_trial
 from harvester.models import Provenance, Trial, normalize_nct_id
 from harvester.pages.parse import parse_trial_page
 from harvester.registry.parse import parse_study
+from harvester.store.merge import merge_trial
 from harvester.store.store import Store, StoredVersion
 
 logger = logging.getLogger(__name__)
