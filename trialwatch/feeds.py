@@ -14,9 +14,10 @@ import json
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from harvester.history.events import Event
+from harvester.history.meaning import severity
 from trialwatch import __version__
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -24,6 +25,8 @@ PROJECT_URL = "https://github.com/trialwatch/trialwatch"
 #: characters XML 1.0 cannot carry at all
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MAX_TEXT_LINES = 12
+#: the scheme of the Atom category that carries an entry's severity (major, notable, minor)
+SEVERITY_SCHEME = PROJECT_URL + "#severity"
 
 
 def _rfc3339(timestamp: str) -> str:
@@ -78,6 +81,7 @@ def entry_id(namespace: uuid.UUID, event: Event) -> str:
 def render_atom(
     events: Sequence[Event], *, namespace: uuid.UUID, title: str, feed_key: str, self_url: str | None = None,
     alternate_url: str = "https://clinicaltrials.gov/", now: str | None = None,
+    severity_of: Callable[[Event], str] = severity,
 ) -> str:
     """A complete Atom feed document, newest entry first. `feed_key` names the selection (watch, kinds)."""
     ET.register_namespace("", ATOM_NS)
@@ -112,6 +116,7 @@ def render_atom(
         sub(entry, "published", _rfc3339(event.detected_at))
         sub(entry, "link", rel="alternate", href=event.url, type="text/html")
         sub(entry, "category", term=event.kind, label=_KIND_LABELS.get(event.kind, event.kind))
+        sub(entry, "category", term=severity_of(event), scheme=SEVERITY_SCHEME, label=f"{severity_of(event)} change")
         lines = event.summary_lines()
         sub(entry, "summary", f"{lines[0]}: " + "; ".join(lines[1:4]) if len(lines) > 1 else lines[0], type="text")
         sub(entry, "content", _html(event, lines), type="html")

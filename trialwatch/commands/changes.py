@@ -7,10 +7,10 @@ import re
 
 import click
 
+from harvester.history.events import KINDS as KIND_CHOICES
 from trialwatch.config import Settings
 from trialwatch.options import common_options
 
-KIND_CHOICES = ("status", "criteria", "sites", "sponsor", "new", "dropped")
 _RELATIVE = re.compile(r"^(\d+)\s*([hdw])$", re.IGNORECASE)
 
 

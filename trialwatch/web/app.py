@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from harvester.errors import InvalidNctId, NotInStore, QuerySyntaxError, SearchIndexError, TrialwatchError, UsageError
 from harvester.models import normalize_nct_id
 from trialwatch.web import forms, searching, views
+from trialwatch.web.chart import watch_chart
 from trialwatch.web.searching import SearchPage
 
 logger = logging.getLogger("trialwatch.web")
@@ -186,8 +187,71 @@ def create_app(data_dir: Path, *, search: Callable[[Path, forms.SearchForm], Sea
             logger.exception("error rendering the error page")
             return HTMLResponse(_PLAIN_500, status_code=500)
 
+    def _changes(request: Request) -> tuple[Any, Any, list[Any], str | None]:
+        from harvester.history.events import derive_pending_events
+        from harvester.history.watches import Watches
+        from harvester.store.store import Store
+        from trialwatch.changeview import select_changes
+        from trialwatch.commands.changes import parse_since
+        from trialwatch.web.changes import ChangeFilters
+
+        filters = ChangeFilters.from_query(request.query_params)
+        start = parse_since(filters.since)
+        with Store.open(data_dir) as store:
+            watches = Watches(store)
+            watch = watches.get(filters.watch) if filters.watch else None
+            derive_pending_events(store)
+            views = select_changes(store, since=start, watch=watch, kinds=filters.kinds,
+                                   severities=filters.severities)
+            chart = watch_chart(store, watch) if watch is not None else None
+            context = {"watch_names": [w.name for w in watches.all()], "chart": chart}
+        return filters, context, views, start
+
+    def _conditional(request: Request, body: str, media_type: str, newest: str | None) -> Response:
+        from trialwatch.web.changes import not_modified, validators
+
+        headers = validators(body.encode(), newest)
+        if not_modified(request.headers, headers):
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type=media_type, headers=headers)
+
+    def changes_page(request: Request) -> Response:
+        from trialwatch.changeview import group_by_trial
+        from trialwatch.web.changes import SHOWN_KINDS
+
+        filters, context, views, start = _changes(request)
+        return render(request, "changes.html", filters=filters, groups=group_by_trial(views), count=len(views),
+                      start=start, shown_kinds=SHOWN_KINDS, **context)
+
+    def changes_atom(request: Request) -> Response:
+        from harvester.history.events import feed_namespace
+        from harvester.store.store import Store
+        from trialwatch.feeds import render_atom
+
+        filters, _context, views, start = _changes(request)
+        with Store.open(data_dir) as store:
+            namespace = feed_namespace(store)
+        severity_of = {view.event.id: view.severity for view in views}
+        body = render_atom(
+            [view.event for view in views], namespace=namespace, feed_key=filters.feed_key,
+            title=f"trialwatch: changes to {filters.watch + ' trials' if filters.watch else 'watched trials'}",
+            self_url=str(request.url), alternate_url=str(request.url_for("changes")) + filters.query(),
+            now=start or "1970-01-01T00:00:00+00:00", severity_of=lambda event: severity_of[event.id],
+        )
+        return _conditional(request, body, "application/atom+xml", views[0].event.detected_at if views else None)
+
+    def changes_json(request: Request) -> Response:
+        import json
+
+        _filters, _context, views, _start = _changes(request)
+        body = json.dumps([view.as_json() for view in views], indent=2, ensure_ascii=False)
+        return _conditional(request, body, "application/json", views[0].event.detected_at if views else None)
+
     routes = [
         Route("/", home, name="home"),
+        Route("/changes", changes_page, name="changes"),
+        Route("/changes.atom", changes_atom, name="changes_atom"),
+        Route("/changes.json", changes_json, name="changes_json"),
         Route("/search", search_page, name="search"),
         Route("/trials/{nct_id}", trial_page, name="trial"),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
