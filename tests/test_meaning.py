@@ -34,7 +34,8 @@ def test_sites_are_notable_and_counted_by_country():
                    removed=[], status_changed=[])
     assert severity(change) == "notable"
     assert summary(change, "sites") == "3 sites added in France"
-    two = event("sites", added=[{"site": "A, Lyon, France", "status": None}, {"site": "B, Oslo, Norway", "status": None}])
+    two = event("sites", added=[{"site": "A, Lyon, France", "status": None},
+                                {"site": "B, Oslo, Norway", "status": None}])
     assert summary(two, "sites") == "2 sites added in 2 countries"
 
 

@@ -99,7 +99,8 @@ class ChangeView:
                 pair = d.get(key) or {}
                 pairs.append(OldNew(label, pair.get("old") or "-", pair.get("new") or "-"))
         elif self.event.kind == "sponsor" and "lead_sponsor" in d:
-            pairs.append(OldNew("Lead sponsor", d["lead_sponsor"].get("old") or "-", d["lead_sponsor"].get("new") or "-"))
+            lead = d["lead_sponsor"] or {}
+            pairs.append(OldNew("Lead sponsor", lead.get("old") or "-", lead.get("new") or "-"))
         elif self.event.kind == "sites":
             pairs += [OldNew(item["site"], status_label(item["old"]), status_label(item["new"]))
                       for item in d.get("status_changed", [])]

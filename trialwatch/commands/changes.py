@@ -67,8 +67,8 @@ def changes(since: str, watch_name: str | None, kinds: tuple[str, ...], output_f
       trialwatch changes --watch lupus --format atom --feed-url https://example.org/lupus.atom > lupus.atom
     """
     from harvester.history.events import derive_pending_events, feed_namespace, query_events
-    from harvester.store.store import Store
     from harvester.history.watches import Watches
+    from harvester.store.store import Store
     from trialwatch.feeds import render_atom, render_csv, render_json, render_text
 
     start = parse_since(since)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import hashlib
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
