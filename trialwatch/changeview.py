@@ -10,7 +10,7 @@ from typing import Any
 
 from harvester.history.events import Event, query_events
 from harvester.history.meaning import FIRST_SEEN, recruitment_move, severity, shown_kind
-from harvester.models import status_label
+from harvester.statuses import status_label
 from harvester.store.store import Store
 
 KIND_LABELS = {

@@ -228,12 +228,12 @@ def _collaborators_line(collaborators: dict[str, list[str]]) -> str:
 
 def query_events(
     store: Store, *, since: str | None = None, watch: Any = None, kinds: Sequence[str] = (),
-    nct_ids: Iterable[str] = (), newest_first: bool = False, limit: int | None = None,
+    nct_ids: Iterable[str] = (), newest_first: bool = False, limit: int | None = None, after_id: int | None = None,
 ) -> list[Event]:
     """Stored events, oldest first: detected at or after `since` (a UTC ISO timestamp), of a watch (a `Watch`),
     of some kinds, of some trials; with `limit`, only the newest `limit` of them (still in the order asked)."""
     where = EventFilter(since=_utc(since) if since else None, kinds=tuple(kinds), nct_ids=tuple(nct_ids),
-                        watch=(watch.name, watch.id) if watch is not None else None)
+                        watch=(watch.name, watch.id) if watch is not None else None, after_id=after_id)
     events = [Event(**row) for row in store.event_rows(where, limit=limit)]
     return events if newest_first else events[::-1]
 

@@ -19,6 +19,8 @@ class EventFilter:
     nct_ids: Sequence[str] = ()
     #: (name, id) of a watch: its own events, and the trial events of the trials it matched until it dropped them
     watch: tuple[str, int] | None = None
+    #: only events recorded after this event id (a run's new events)
+    after_id: int | None = None
 
 
 class EventRows(SQLBase):
@@ -42,6 +44,9 @@ class EventRows(SQLBase):
         if where.since:
             clauses.append("e.detected_at >= ?")
             params.append(where.since)
+        if where.after_id is not None:
+            clauses.append("e.id > ?")
+            params.append(where.after_id)
         if where.kinds:
             clauses.append(f"e.kind IN ({','.join('?' * len(where.kinds))})")
             params += list(where.kinds)

@@ -9,6 +9,7 @@ Versions:
 1. ``meta``, ``runs``, ``trials``, ``versions``; the ``watches``, ``watch_trials`` and ``events`` tables were made
    on first use by the modules that used them, so a version-1 file may or may not have them.
 2. The store creates every table itself; version 2 adds those three where a version-1 file lacks them.
+3. ``webhook_deliveries``: the payloads `refresh --notify-url` POSTs, kept until delivered.
 """
 
 from __future__ import annotations
@@ -95,8 +96,21 @@ CREATE INDEX IF NOT EXISTS events_by_time ON events (detected_at, id);
 CREATE INDEX IF NOT EXISTS events_by_trial ON events (nct_id, id);
 """
 
+_VERSION_3 = """
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_attempt_at TEXT,
+    last_error TEXT,
+    delivered_at TEXT
+);
+"""
+
 #: MIGRATIONS[n - 1] takes a file from version n - 1 to version n (a new file goes through all of them)
-MIGRATIONS: tuple[str, ...] = (_VERSION_1, _VERSION_2)
+MIGRATIONS: tuple[str, ...] = (_VERSION_1, _VERSION_2, _VERSION_3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from harvester.errors import NotInStore, StoreError
+from harvester.store.delivery_rows import DeliveryRows
 from harvester.store.event_rows import EventRows
 from harvester.store.schema import migrate
 from harvester.store.watch_rows import WatchRows
@@ -105,7 +106,7 @@ class Run:
     skipped: int
 
 
-class Store(WatchRows, EventRows):
+class Store(WatchRows, EventRows, DeliveryRows):
     """A data dir's SQLite catalogue. Use as a context manager; writes happen inside `transaction()`.
 
     ``Store.open(data_dir)`` opens (creating or upgrading) a data dir's file; ``Store.in_memory()`` makes a

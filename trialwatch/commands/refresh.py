@@ -52,11 +52,14 @@ def _quiet_unless_verbose(verbose: int) -> Iterator[None]:
                    " and on a watch's first refresh).")
 @click.option("--page-size", type=click.IntRange(1, 1000), default=100, show_default=True)
 @click.option("--summary", is_flag=True, help="Print one summary line on success.")
+@click.option("--notify-url", metavar="URL",
+              help="POST the run's new change events to this URL as JSON (the schema of `changes --format json`);"
+                   " a failed delivery is kept and retried on the next run.")
 @click.option("-v", "--verbose", count=True, help="Say what each watch did (stderr); -vv for HTTP requests.")
 @http_options
 @common_options
-def refresh(names: tuple[str, ...], full: bool, full_every: int, page_size: int, summary: bool, verbose: int,
-            http_settings: HttpSettings, settings: Settings) -> None:
+def refresh(names: tuple[str, ...], full: bool, full_every: int, page_size: int, summary: bool,
+            notify_url: str | None, verbose: int, http_settings: HttpSettings, settings: Settings) -> None:
     """Bring every watch up to date: fetch what changed, record change events, update the search index.
 
     Each watch asks the registry only for records updated since its last successful refresh (a day of overlap);
@@ -80,9 +83,11 @@ def refresh(names: tuple[str, ...], full: bool, full_every: int, page_size: int,
             if lock.taken_over:
                 logger.info(lock.taken_over)
             with Store.open(settings.data_dir) as store, RegistryClient(settings.api_url, http_settings) as client:
+                before = _events_before(store)
                 result = run_refresh(store, client, settings.data_dir, names=names, full=full,
                                      full_every_days=full_every, page_size=page_size,
                                      index_update=_index_update)
+                _notify(store, notify_url, *before, http_settings=http_settings)
     except (RegistryUnavailable, LockedError) as error:
         failure = CommandFailed(error)
         failure.exit_code = EX_TEMPFAIL
@@ -93,6 +98,27 @@ def refresh(names: tuple[str, ...], full: bool, full_every: int, page_size: int,
         first = result.failed[0]
         more = f" (and {len(result.failed) - 1} more)" if len(result.failed) > 1 else ""
         raise TrialwatchError(f"watch {first.name} failed: {first.error}{more}")
+
+
+def _events_before(store):
+    return (store.max_event_id(),)
+
+
+def _notify(store, url: str | None, last_event_id: int, *, http_settings: HttpSettings) -> None:
+    """Queue this run's new events for `url` and deliver every pending payload; never fails the refresh."""
+    from harvester.errors import TrialwatchError
+    from harvester.history.events import query_events
+    from harvester.history.webhook import deliver_pending, queue_events
+
+    try:
+        if url:
+            queue_events(store, url, query_events(store, after_id=last_event_id))
+        if store.pending_deliveries():
+            logger.info(deliver_pending(store, timeout=min(http_settings.timeout, 10.0),
+                                        retries=min(http_settings.max_attempts, 3) - 1,
+                                        backoff=http_settings.backoff_base).line())
+    except TrialwatchError as error:
+        logger.error("webhook: %s (the refresh itself succeeded)", error)
 
 
 def _index_update(store, data_dir):
