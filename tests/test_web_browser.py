@@ -169,3 +169,37 @@ def test_search_a_drug_open_the_trial_and_read_its_checklists(server, browser, t
     assert response.status == 400
     expect(page.locator(".error-message")).to_contain_text("Age must be a number")
     print(f"screenshots: {screenshot} and {tmp_path / 'trial-NCT04431453-phone.png'}")
+
+
+def test_changes_page_feed_link_and_phone_width(server, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 360, "height": 740}, is_mobile=True)
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(server + "/")
+    page.get_by_role("link", name="Changes").click()
+    page.wait_for_url("**/changes")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Changes")
+    expect(page.locator("p.count")).to_contain_text("newest first")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.get_by_label("Since").fill("all")
+    page.get_by_label("Watch").select_option("lupus")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**/changes?since=all&watch=lupus**")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Changes to lupus trials")
+    screenshot = tmp_path / "changes-phone.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.stat().st_size > 5_000
+
+    feed_link = page.get_by_role("link", name="Atom feed")
+    href = feed_link.get_attribute("href")
+    assert href == "/changes.atom?since=all&watch=lupus"
+    assert page.locator('link[rel="alternate"][type="application/atom+xml"]').get_attribute("href") == href
+    response = page.request.get(server + href)
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    assert "<feed xmlns=\"http://www.w3.org/2005/Atom\"" in response.text()
+    again = page.request.get(server + href, headers={"If-None-Match": response.headers["etag"]})
+    assert again.status == 304
+    assert problems == []

@@ -23,7 +23,7 @@ class Receiver:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's name)
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers["content-length"]))
                 received.append((self.headers["content-type"], json.loads(body)))
                 self.send_response(outer.status)
