@@ -96,3 +96,22 @@ def test_a_refused_payload_is_recorded_not_fatal(tmp_path, registry):
             assert pending["last_error"] == "HTTP 400"
     finally:
         receiver.close()
+
+
+def test_a_watch_has_its_own_webhook(tmp_path, registry):
+    assert run(tmp_path, "watch", "add", "all", "--term", "a").exit_code == 0
+    receiver = Receiver()
+    try:
+        assert run(tmp_path, "watch", "notify", "all", receiver.url).exit_code == 0
+        assert run(tmp_path, "watch", "notify", "all", "ftp://x").exit_code == 2
+        result = refresh(tmp_path, registry)
+        assert result.exit_code == 0, result.output
+        ((_, batch),) = receiver.received
+        assert sorted(event["nct_id"] for event in batch) == FIRST
+        assert run(tmp_path, "watch", "notify", "all").exit_code == 0
+        registry.set_records(second_night_records())
+        registry.data_timestamp = NIGHT_2
+        assert refresh(tmp_path, registry).exit_code == 0
+        assert len(receiver.received) == 1  # turned off
+    finally:
+        receiver.close()

@@ -52,6 +52,8 @@ class Watch:
     last_success_data_timestamp: str | None
     last_full_at: str | None
     last_error: str | None
+    #: where `refresh` POSTs this watch's new events (`harvester.history.webhook`)
+    notify_url: str | None = None
 
     def describe(self) -> str:
         """The query in words, e.g. ``condition "lupus", status recruiting``."""
@@ -119,6 +121,10 @@ class Watches:
 
     def all(self) -> list[Watch]:
         return [_watch(row) for row in self.store.watch_rows()]
+
+    def set_notify_url(self, watch: Watch, url: str | None) -> None:
+        with self.store.transaction():
+            self.store.set_watch_notify_url(watch.id, url)
 
     def record_attempt(self, watch: Watch, *, run_id: int, error: str | None) -> None:
         self.store.record_watch_attempt(watch.id, run_id=run_id, error=error)

@@ -10,6 +10,7 @@ Versions:
    on first use by the modules that used them, so a version-1 file may or may not have them.
 2. The store creates every table itself; version 2 adds those three where a version-1 file lacks them.
 3. ``webhook_deliveries``: the payloads `refresh --notify-url` POSTs, kept until delivered.
+4. ``watches.notify_url``: a watch's own webhook (`watch notify`).
 """
 
 from __future__ import annotations
@@ -109,8 +110,12 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
 );
 """
 
+_VERSION_4 = """
+ALTER TABLE watches ADD COLUMN notify_url TEXT;
+"""
+
 #: MIGRATIONS[n - 1] takes a file from version n - 1 to version n (a new file goes through all of them)
-MIGRATIONS: tuple[str, ...] = (_VERSION_1, _VERSION_2, _VERSION_3)
+MIGRATIONS: tuple[str, ...] = (_VERSION_1, _VERSION_2, _VERSION_3, _VERSION_4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

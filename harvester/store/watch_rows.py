@@ -24,6 +24,9 @@ class WatchRows(SQLBase):
     def watch_rows(self) -> list[dict[str, Any]]:
         return [dict(row) for row in self._execute("SELECT * FROM watches ORDER BY name")]
 
+    def set_watch_notify_url(self, watch_id: int, url: str | None) -> None:
+        self._execute("UPDATE watches SET notify_url = ? WHERE id = ?", (url, watch_id))
+
     def record_watch_attempt(self, watch_id: int, *, run_id: int, error: str | None) -> None:
         self._execute("UPDATE watches SET last_run_id = ?, last_error = ? WHERE id = ?", (run_id, error, watch_id))
 

@@ -87,7 +87,7 @@ def refresh(names: tuple[str, ...], full: bool, full_every: int, page_size: int,
                 result = run_refresh(store, client, settings.data_dir, names=names, full=full,
                                      full_every_days=full_every, page_size=page_size,
                                      index_update=_index_update)
-                _notify(store, notify_url, *before, http_settings=http_settings)
+                _notify(store, notify_url, *before, names=names, http_settings=http_settings)
     except (RegistryUnavailable, LockedError) as error:
         failure = CommandFailed(error)
         failure.exit_code = EX_TEMPFAIL
@@ -104,15 +104,21 @@ def _events_before(store):
     return (store.max_event_id(),)
 
 
-def _notify(store, url: str | None, last_event_id: int, *, http_settings: HttpSettings) -> None:
-    """Queue this run's new events for `url` and deliver every pending payload; never fails the refresh."""
+def _notify(store, url: str | None, last_event_id: int, *, names: tuple[str, ...],
+            http_settings: HttpSettings) -> None:
+    """Queue this run's new events for `url` and each refreshed watch's for its own URL, then deliver every
+    pending payload; never fails the refresh."""
     from harvester.errors import TrialwatchError
     from harvester.history.events import query_events
+    from harvester.history.watches import Watches
     from harvester.history.webhook import deliver_pending, queue_events
 
     try:
         if url:
             queue_events(store, url, query_events(store, after_id=last_event_id))
+        for watch in Watches(store).all():
+            if watch.notify_url and (not names or watch.name in names):
+                queue_events(store, watch.notify_url, query_events(store, watch=watch, after_id=last_event_id))
         if store.pending_deliveries():
             logger.info(deliver_pending(store, timeout=min(http_settings.timeout, 10.0),
                                         retries=min(http_settings.max_attempts, 3) - 1,

@@ -75,6 +75,27 @@ def list_watches(settings: Settings) -> None:
         click.echo(f"{w.name:<{width}}  {w.describe()}  ({state})")
 
 
+@watch.command("notify")
+@click.argument("name")
+@click.argument("url", required=False)
+@common_options
+def notify(name: str, url: str | None, settings: Settings) -> None:
+    """POST this watch's new events to URL after each refresh (JSON, as `changes --format json`); no URL stops it.
+
+    \b
+    Example:
+      trialwatch watch notify lupus https://example.org/hooks/lupus
+    """
+    from harvester.errors import UsageError
+
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise UsageError(f"not an http(s) URL: {url!r}", hint="e.g. https://example.org/hooks/lupus")
+    store, watches = _open(settings)
+    with store:
+        watches.set_notify_url(watches.get(name), url)
+    click.echo(f"watch {name}: new events go to {url}" if url else f"watch {name}: no webhook")
+
+
 @watch.command("remove")
 @click.argument("name")
 @common_options
