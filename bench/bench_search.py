@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import os
 import shutil
 import sqlite3
@@ -113,9 +114,9 @@ def bench_corpus(label: str, data_dir: Path, repeat: int) -> None:
         print(f"{'query':<52} {'whoosh p50':>10} {'FTS5 p50':>9} {'ratio':>6}  top result (whoosh / FTS5)")
         for kind, request, match, newest_first in QUERY_MIX:
             top10 = dataclasses.replace(request, count=False)
-            whoosh_times = timed(lambda: run_search(searcher, top10), repeat)
-            whoosh_counted += timed(lambda: run_search(searcher, request), repeat)
-            fts_times = timed(lambda: fts5.search(db, match, newest_first=newest_first), repeat)
+            whoosh_times = timed(functools.partial(run_search, searcher, top10), repeat)
+            whoosh_counted += timed(functools.partial(run_search, searcher, request), repeat)
+            fts_times = timed(functools.partial(fts5.search, db, match, newest_first=newest_first), repeat)
             whoosh_all += whoosh_times
             fts_all += fts_times
             top = run_search(searcher, top10).results

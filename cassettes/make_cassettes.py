@@ -329,7 +329,8 @@ GET /version (dataTimestamp {REFRESH_DATA_TIMESTAMPS[1]}), then one /studies pag
 update posted 2025-04-10: new to the watch).{sources}
         """,
         [version(REFRESH_DATA_TIMESTAMPS[1]),
-         Interaction("/studies", {**REFRESH_QUERY, "filter.advanced": REFRESH_WINDOW}, 200, "OK", page(later, lymphoma))],
+         Interaction("/studies", {**REFRESH_QUERY, "filter.advanced": REFRESH_WINDOW}, 200, "OK",
+                     page(later, lymphoma))],
     )
     write_cassette(
         "refresh_3_full.yaml",

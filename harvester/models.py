@@ -8,12 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Iterator
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from harvester.errors import InvalidNctId
-from harvester.statuses import OPEN_STATUSES, OverallStatus, status_label  # noqa: F401 (part of the models' API)
+from harvester.statuses import OPEN_STATUSES as OPEN_STATUSES
+from harvester.statuses import OverallStatus as OverallStatus
+from harvester.statuses import status_label as status_label
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +52,8 @@ class PartialDate(Model):
         parts = text.strip().split("-")
         if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
             raise ValueError(f"not a yyyy, yyyy-MM or yyyy-MM-dd date: {text!r}")
-        numbers = [int(p) for p in parts] + [None, None]
-        date = cls(year=numbers[0], month=numbers[1], day=numbers[2], type=date_type)
+        numbers: list[int | None] = [int(p) for p in parts] + [None, None]
+        date = cls.model_validate({"year": numbers[0], "month": numbers[1], "day": numbers[2], "type": date_type})
         date.earliest()  # validates month/day ranges
         return date
 
@@ -68,7 +71,9 @@ class PartialDate(Model):
 
 
 AgeUnit = Literal["YEARS", "MONTHS", "WEEKS", "DAYS", "HOURS", "MINUTES"]
-_DAYS_PER_UNIT = {"YEARS": 365.25, "MONTHS": 365.25 / 12, "WEEKS": 7.0, "DAYS": 1.0, "HOURS": 1 / 24, "MINUTES": 1 / 1440}
+_DAYS_PER_UNIT = {
+    "YEARS": 365.25, "MONTHS": 365.25 / 12, "WEEKS": 7.0, "DAYS": 1.0, "HOURS": 1 / 24, "MINUTES": 1 / 1440,
+}
 _AGE_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(year|month|week|day|hour|minute)s?\s*$", re.IGNORECASE)
 
 
@@ -102,7 +107,7 @@ class Criterion(Model):
     text: str
     children: list[Criterion] = Field(default_factory=list)
 
-    def walk(self):
+    def walk(self) -> Iterator[Criterion]:
         yield self
         for child in self.children:
             yield from child.walk()
@@ -140,9 +145,7 @@ class Eligibility(Model):
                 return False
             if self.maximum_age and age_years > self.maximum_age.years:
                 return False
-        if sex is not None and self.sex not in (None, "ALL") and self.sex != sex.upper():
-            return False
-        return True
+        return sex is None or self.sex in (None, "ALL") or self.sex == sex.upper()
 
 
 class Organization(Model):
@@ -201,7 +204,8 @@ class SecondaryId(Model):
     @property
     def is_eu_trial_number(self) -> bool:
         """EudraCT (2004-000000-00) or CTIS (2023-500000-00-00) numbers."""
-        return bool(re.match(r"^\d{4}-\d{6}-\d{2}(-\d{2})?$", self.id)) or (self.type or "").startswith(("EUDRACT", "CTIS"))
+        eudract_shaped = bool(re.match(r"^\d{4}-\d{6}-\d{2}(-\d{2})?$", self.id))
+        return eudract_shaped or (self.type or "").startswith(("EUDRACT", "CTIS"))
 
 
 Source = Literal["api", "page", "snapshot"]

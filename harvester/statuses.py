@@ -40,9 +40,9 @@ def status_option(status: str) -> str:
     return status.lower().replace("_", "-")
 
 
-def status_from_option(option: str) -> str:
+def status_from_option(option: str) -> OverallStatus:
     """``not-yet-recruiting`` -> ``NOT_YET_RECRUITING``."""
-    return option.strip().upper().replace("-", "_")
+    return OverallStatus(option.strip().upper().replace("-", "_"))
 
 
 #: every status, spelled as an option

@@ -101,7 +101,7 @@ class WeightedSectionsAnalyzer(Analyzer):
         self.inner = inner
 
     def has_morph(self) -> bool:
-        return self.inner.has_morph()
+        return bool(self.inner.has_morph())
 
     def __call__(self, value: str, positions: bool = False, start_pos: int = 0, **kwargs: Any) -> Iterator[Token]:
         position = start_pos

@@ -65,7 +65,8 @@ def main() -> None:
     }
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_bytes(gzip.compress(json.dumps(snapshot, ensure_ascii=False).encode(), compresslevel=9, mtime=0))
-    print(f"{OUTPUT.relative_to(ROOT)}: {len(records)} records, {len(PAGES)} page(s), data date {snapshot['data_date']}")
+    summary = f"{len(records)} records, {len(PAGES)} page(s), data date {snapshot['data_date']}"
+    print(f"{OUTPUT.relative_to(ROOT)}: {summary}")
 
 
 if __name__ == "__main__":

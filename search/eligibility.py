@@ -30,4 +30,4 @@ class AdmitsAge(DocIdSet):
     def __contains__(self, docnum: int) -> bool:
         if self.within is not None and docnum not in self.within:
             return False
-        return self.minimum[docnum] <= self.age <= self.maximum[docnum]
+        return bool(self.minimum[docnum] <= self.age <= self.maximum[docnum])

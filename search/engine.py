@@ -7,6 +7,7 @@ import heapq
 import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from whoosh import collectors, query
 from whoosh.analysis import Analyzer
@@ -64,6 +65,7 @@ def run_search(searcher: Searcher, request: SearchRequest) -> SearchResponse:
 def _execute(
     searcher: Searcher, request: SearchRequest, compiled: CompiledRequest
 ) -> tuple[list[SearchResult], int | None]:
+    total: int | None
     if compiled.scored is None:
         ranked, total = _newest_first(searcher, compiled, request.limit)
         words: Words = {}
@@ -188,15 +190,17 @@ class _TopCollector(collectors.TopCollector):
     scores every match; with the bar up, blocks of postings that can at best tie are skipped.
     """
 
+    minscore: float | None
+
     def _collect(self, global_docnum: int, score: float) -> float:
-        key = super()._collect(global_docnum, score)
+        key: float = super()._collect(global_docnum, score)
         if self.minscore is None and len(self.items) == self.limit:
             self.minscore = self.items[0][0]
         return key
 
 
 def _result(
-    stored: Mapping[str, object], score: float, words: Words, analyzers: Mapping[str, Analyzer]
+    stored: Mapping[str, Any], score: float, words: Words, analyzers: Mapping[str, Analyzer]
 ) -> SearchResult:
     last_update = stored.get("last_update")
     return SearchResult(

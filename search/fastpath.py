@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import heapq
 import weakref
-from collections.abc import Callable, Container
+from collections.abc import Callable, Collection, Container
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -110,10 +110,10 @@ class FastSearch:
                     ids = [docnum + offset for docnum in ids]
                 ids = list(ids)
                 matcher._read_weights()
-                weights.update(zip(ids, matcher._weights))
+                weights.update(zip(ids, matcher._weights, strict=True))
                 if encoded is not None:
                     matcher._read_values()
-                    encoded.update(zip(ids, matcher._values))
+                    encoded.update(zip(ids, matcher._values, strict=True))
                 matcher._next_block()
         else:  # a term with few postings (stored inline), or a segment with deletions (Whoosh filters them out)
             while matcher.is_active():
@@ -163,13 +163,10 @@ class FastSearch:
     @staticmethod
     def _scored(terms: list[_TermNode], boost: float, within: set[int] | None) -> _Node:
         """The documents having all the terms (and in `within`), scored."""
-        keys = sorted((term.weights.keys() for term in terms), key=len)
+        keys: list[Collection[int]] = sorted((term.weights.keys() for term in terms), key=len)
         if within is not None:
-            keys.insert(0, within)  # type: ignore[arg-type]
-        if len(keys) == 1:
-            common = keys[0]
-        else:
-            common = set(keys[0]).intersection(*keys[1:])
+            keys.insert(0, within)
+        common: Collection[int] = keys[0] if len(keys) == 1 else set(keys[0]).intersection(*keys[1:])
         bounds: dict[int, float] = {}
         if common:
             scores = []
@@ -188,10 +185,10 @@ class FastSearch:
             if len(scores) == 1:
                 totals = scores[0]
             else:
-                totals = [sum(parts) for parts in zip(*scores)]
+                totals = [sum(parts) for parts in zip(*scores, strict=True)]
             if boost != 1.0:
                 totals = [total * boost for total in totals]
-            bounds = dict(zip(order, totals))
+            bounds = dict(zip(order, totals, strict=True))
         return _Node(bounds, True, bounds.get)
 
     def _phrase(self, q: query.Phrase, within: set[int] | None) -> _Node:
@@ -203,7 +200,7 @@ class FastSearch:
         reader = self.searcher.reader()
         texts = [field.to_bytes(word) for word in q.words]
         if any((q.fieldname, text) not in reader for text in texts):
-            return _Node({}, True, {}.get)
+            return _Node({}, True, lambda docnum: None)
         postings = [self.postings(q.fieldname, text, values=True) for text in texts]
         terms = [self._term(query.Term(q.fieldname, word)) for word in q.words]
         words = self._scored(terms, 1.0, within)
@@ -314,7 +311,7 @@ class FastSearch:
         """The best `limit` documents of `within` (all when None) that `allow` has and `exclude` has not, and how
         many match (None unless `count` or it costs nothing extra)."""
         node = self.node(q, within)
-        candidates = node.bounds.items()
+        candidates: Collection[tuple[int, float]] = node.bounds.items()
         if allow is not None or exclude is not None:
             candidates = [
                 (docnum, score) for docnum, score in candidates

@@ -102,5 +102,5 @@ def _closest_word(reader: IndexReader, word: str, fields: list[str]) -> str | No
             if candidate != word
         ]
         if candidates:
-            return max(candidates)[1]
+            return str(max(candidates)[1])
     return None

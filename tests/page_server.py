@@ -36,7 +36,7 @@ class PageServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 site.requests.append(self.path)
                 if self.path == "/robots.txt" and site.robots is not None:
                     self._send(200, site.robots, "text/plain; charset=utf-8")

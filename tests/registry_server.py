@@ -93,7 +93,7 @@ class FakeRegistry:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 registry.requests.append(self.path)
                 status, headers = registry._faults.popleft() if registry._faults else (0, {})
                 if status:

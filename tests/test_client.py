@@ -16,7 +16,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harvester.registry.client import RegistryClient, RegistryVersion, StudyQuery
 from harvester.errors import (
     BadRequest,
     BadResponse,
@@ -27,8 +26,9 @@ from harvester.errors import (
     StudyNotFound,
     UsageError,
 )
-from harvester.registry.http import HttpSettings, PoliteClient, backoff_delay, parse_retry_after
 from harvester.models import OverallStatus
+from harvester.registry.client import RegistryClient, RegistryVersion, StudyQuery
+from harvester.registry.http import HttpSettings, PoliteClient, backoff_delay, parse_retry_after
 from tests.fakes import FakeClock, SpyTransport
 
 API = "https://clinicaltrials.gov/api/v2"
@@ -187,9 +187,12 @@ def test_503_then_success_backs_off_with_jitter(replay_registry, clock, cassette
 
 
 def test_400_raises_bad_request_with_the_registry_text(clock, cassette):
-    with PoliteClient(HttpSettings(), sleep=clock.sleep, clock=clock) as http, cassette("bad_request_400.yaml"):
-        with pytest.raises(BadRequest) as caught:
-            http.get_text(f"{API}/studies/download", {"format": "csv", "query.cond": "cancer", "pageSize": 1})
+    with (
+        PoliteClient(HttpSettings(), sleep=clock.sleep, clock=clock) as http,
+        cassette("bad_request_400.yaml"),
+        pytest.raises(BadRequest) as caught,
+    ):
+        http.get_text(f"{API}/studies/download", {"format": "csv", "query.cond": "cancer", "pageSize": 1})
     assert str(caught.value) == "Invalid prefix in parameter name: query.cond"
     assert caught.value.__cause__.response.status_code == 400
     assert clock.sleeps == []
@@ -200,9 +203,8 @@ def test_400_raises_bad_request_with_the_registry_text(clock, cassette):
 
 def test_malformed_nct_id_is_refused_before_any_request(clock):
     handler, seen = answers(httpx.Response(200, json=RECORD))
-    with mock_http(handler, clock) as http:
-        with pytest.raises(InvalidNctId):
-            RegistryClient(http=http).fetch_study("NCT123")
+    with mock_http(handler, clock) as http, pytest.raises(InvalidNctId):
+        RegistryClient(http=http).fetch_study("NCT123")
     assert seen == []
 
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harvester.registry.criteria import criteria_words, parse_criteria, parse_criteria_items, source_words
 from harvester.models import Criteria, Criterion
+from harvester.registry.criteria import criteria_words, parse_criteria, parse_criteria_items, source_words
 
 FIXTURES = Path(__file__).parent / "fixtures" / "criteria"
 FIXTURE_IDS = sorted(path.stem for path in FIXTURES.glob("NCT*.txt"))
@@ -385,7 +385,8 @@ def test_items_before_any_number_are_top_level() -> None:
 
 # first words are never list markers, escapes or heading words, so a criterion can be checked not to start with a marker
 FIRST_WORDS = ["Patients", "age", "History", "No", "Able", "ECOG", "HIV", "Prior", "Signed", "Women", "eGFR", "Known"]
-WORDS = FIRST_WORDS + [
+WORDS = [
+    *FIRST_WORDS,
     "18", "years", "and/or", "mg/dl", "(ECOG)", "≥", "e.g.", "i.e.", "1.5", "x", "ULN", ":", "-", "*", "1.", "a)",
     "criteria", "Note:", "inclusion", "Exclusion", "**bold**", "[RNA]", "(1)",
     r"\>=", r"\<", r"=\<", r"\[RNA\]", r"\*", r"\_", r"m\^2", r"1\~3", r"\\",
@@ -441,7 +442,7 @@ CHAOS_TOKENS = [
     "criteria", "Key", "Eligibility", ":", "**", "##", "_", "Note:", "foo", "1.foo", "2.Bar", "for", "x:",
 ]  # fmt: skip
 chaos_line = st.builds(
-    lambda indent, tokens, joiners: " " * indent + "".join(t + j for t, j in zip(tokens, joiners)),
+    lambda indent, tokens, joiners: " " * indent + "".join(t + j for t, j in zip(tokens, joiners, strict=False)),
     st.integers(0, 6),
     st.lists(st.sampled_from(CHAOS_TOKENS), max_size=6),
     st.lists(st.sampled_from([" ", " ", "", "\t"]), min_size=6, max_size=6),

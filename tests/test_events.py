@@ -9,12 +9,11 @@ import pytest
 
 from harvester.errors import RefreshLocked, UsageError
 from harvester.history.events import CURSOR_META_KEY, derive_pending_events, feed_namespace, query_events
-from harvester.registry.harvest import store_record
 from harvester.history.refresh import incremental_filter, needs_full_listing
+from harvester.history.watches import Watches
+from harvester.registry.harvest import store_record
 from harvester.store.runlock import LOCK_FILENAME, RefreshLock
 from harvester.store.snapshot import load_snapshot
-from harvester.store.store import Store
-from harvester.history.watches import Watches
 from tests.records import snapshot_record
 from trialwatch.commands.changes import parse_since
 
@@ -53,7 +52,7 @@ def test_events_are_derived_once_whatever_stored_the_versions(store):
     assert [(e.kind, e.detected_at[:10]) for e in query_events(store)] == [
         ("new", "2026-11-20"), ("status", "2026-11-21"), ("sites", "2026-11-21")]
     assert [e.kind for e in query_events(store, since="2026-11-21", kinds=["sites"])] == ["sites"]
-    assert [e.kind for e in query_events(store, newest_first=True)][0] in ("status", "sites")
+    assert next(e.kind for e in query_events(store, newest_first=True)) in ("status", "sites")
 
 
 def test_a_failed_transaction_derives_nothing_and_keeps_the_cursor(store, monkeypatch):
@@ -84,8 +83,8 @@ def test_the_default_watch_is_created_once(store):
 
 
 def test_when_a_watch_lists_in_full():
-    from harvester.registry.client import StudyQuery
     from harvester.history.watches import Watch
+    from harvester.registry.client import StudyQuery
 
     never = Watch(1, "w", StudyQuery(condition="x"), "2026-01-01", None, None, None, None, None)
     recent = Watch(1, "w", StudyQuery(condition="x"), "2026-01-01", 3, "2026-11-24T03:17:00+00:00",

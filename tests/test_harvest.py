@@ -7,11 +7,10 @@ import json
 import httpx
 import pytest
 
-from harvester.registry.client import RegistryClient, StudyQuery
 from harvester.errors import RegistryUnavailable
+from harvester.registry.client import RegistryClient, StudyQuery
 from harvester.registry.harvest import harvest_query
 from harvester.registry.http import HttpSettings, PoliteClient
-from harvester.store.store import Store
 from tests.records import snapshot_record
 
 NO_WAIT = HttpSettings(min_interval=0, max_attempts=1)

@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from harvester.errors import FetchDisallowed, RegistryUnavailable, StudyNotFound, UsageError
-from harvester.registry.http import HttpSettings, PoliteClient
 from harvester.pages.fetch import PageFetcher
 from harvester.pages.parse import parse_trial_page
+from harvester.registry.http import HttpSettings, PoliteClient
 from tests.fakes import FakeClock, SpyTransport
 
 PAGE = "https://clinconnect.io/trials/NCT06965244"

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from harvester.registry.criteria import criteria_words, source_words
 from harvester.errors import NotATrialPage
 from harvester.models import Criterion, Trial
 from harvester.pages.parse import page_status, parse_trial_page
 from harvester.pages.text import Line, item_texts, visible_lines
+from harvester.registry.criteria import criteria_words, source_words
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 URL = "https://clinconnect.io/trials/NCT06965244"

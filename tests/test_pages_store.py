@@ -8,10 +8,10 @@ import logging
 import pytest
 
 from harvester.errors import NotATrialPage
-from harvester.registry.harvest import store_record
-from harvester.store.merge import merge_trial, status_findings
 from harvester.pages.harvest import page_content_hash, store_page
 from harvester.pages.parse import parse_trial_page
+from harvester.registry.harvest import store_record
+from harvester.store.merge import merge_trial, status_findings
 from harvester.store.snapshot import ensure_data, read_snapshot
 from harvester.store.store import Store
 from harvester.store.trials import iter_trials, load_trial

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from harvester.registry.client import RegistryClient
 from harvester.history.events import derive_pending_events, query_events
-from harvester.registry.http import HttpSettings
 from harvester.history.refresh import refresh
-from harvester.store.store import Store
 from harvester.history.watches import Watches
+from harvester.registry.client import RegistryClient
+from harvester.registry.http import HttpSettings
 from index.build import update_index
 from index.storage import IndexLocation, read_state
 

@@ -40,7 +40,8 @@ class LazyGroup(click.Group):
             return None
         module_name, attribute = COMMANDS[name].split(":")
         module = importlib.import_module(f"trialwatch.commands.{module_name}")
-        return getattr(module, attribute)
+        command: click.Command = getattr(module, attribute)
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -80,7 +81,7 @@ class CommandFailed(click.ClickException):
 
     def __init__(self, error: TrialwatchError) -> None:
         super().__init__(error_line(error))
-        self.exit_code = EXIT_USAGE if isinstance(error, UsageError) else EXIT_FAILURE
+        self.exit_code = EXIT_USAGE if isinstance(error, UsageError) else EXIT_FAILURE  # type: ignore[misc]
 
     def show(self, file: object = None) -> None:
         click.echo(self.message, err=True)

@@ -54,7 +54,8 @@ def open_store(settings: Settings, *, load_snapshot: bool = True):
         if loaded:
             click.echo(f"trialwatch: empty data dir {settings.data_dir}: loaded the {loaded.describe()}", err=True)
         elif (snapshot := snapshot_only(store)) is not None:
-            click.echo(f"trialwatch: using the {snapshot.describe()}; `trialwatch harvest` fetches fresh data", err=True)
+            message = f"trialwatch: using the {snapshot.describe()}; `trialwatch harvest` fetches fresh data"
+            click.echo(message, err=True)
     return store
 
 

@@ -94,14 +94,19 @@ def render_trial(trial: Trial) -> str:
     if trial.page is not None:
         lines += _page_lines(trial.page)
     criteria = eligibility.criteria
-    for heading, items in (("Notes on eligibility:", criteria.other), ("Who can join (inclusion criteria):", criteria.inclusion),
-                           ("Who cannot join (exclusion criteria):", criteria.exclusion)):
+    sections = (
+        ("Notes on eligibility:", criteria.other),
+        ("Who can join (inclusion criteria):", criteria.inclusion),
+        ("Who cannot join (exclusion criteria):", criteria.exclusion),
+    )
+    for heading, items in sections:
         if items:
             lines += ["", heading, *_criteria_lines(items)]
     if trial.locations:
         lines += ["", f"Places ({len(trial.locations)}):"]
         for location in trial.locations[:MAX_PLACES]:
-            place = ", ".join(part for part in (location.facility, location.city, location.state, location.country) if part)
+            parts = (location.facility, location.city, location.state, location.country)
+            place = ", ".join(part for part in parts if part)
             status = f" [{status_label(location.status)}]" if location.status else ""
             lines.append(_wrap(place + status, "  - "))
         if len(trial.locations) > MAX_PLACES:
@@ -109,9 +114,12 @@ def render_trial(trial: Trial) -> str:
     lines += ["", f"Registry record: {trial.registry_url}"]
     provenance = trial.provenance
     if provenance.fetched_at:
-        lines.append(f"Stored from {provenance.source_url or provenance.source}, fetched {provenance.fetched_at:%Y-%m-%d}")
+        source = provenance.source_url or provenance.source
+        lines.append(f"Stored from {source}, fetched {provenance.fetched_at:%Y-%m-%d}")
     if provenance.source == "page":
-        lines.append(f"Known only from its trial page: no registry record is stored (trialwatch harvest {trial.nct_id})")
+        lines.append(
+            f"Known only from its trial page: no registry record is stored (trialwatch harvest {trial.nct_id})"
+        )
     return "\n".join(lines)
 
 

@@ -45,7 +45,8 @@ def trial_sources(store: Store, nct_id: str) -> TrialSources:
     run_kinds = store.run_kinds(run_ids)
     versions = [
         SourceVersion(version_id=v.id, source=v.source, fetched_at=v.fetched_at, content_hash=v.content_hash,
-                      source_url=v.source_url, data_timestamp=v.data_timestamp, run_kind=run_kinds.get(v.run_id))
+                      source_url=v.source_url, data_timestamp=v.data_timestamp,
+                      run_kind=run_kinds.get(v.run_id) if v.run_id is not None else None)
         for v in stored
     ]
     return TrialSources(nct_id=trial.nct_id, title=trial.title, versions=versions, findings=trial.findings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from harvester.models import status_label
 from harvester.store.store import Store
@@ -60,5 +61,5 @@ def render_timeline(nct_id: str, title: str, count: int, periods: list[StatusPer
     return "\n".join(lines)
 
 
-def timeline_json(nct_id: str, title: str, count: int, periods: list[StatusPeriod]) -> dict:
+def timeline_json(nct_id: str, title: str, count: int, periods: list[StatusPeriod]) -> dict[str, Any]:
     return {"nct_id": nct_id, "title": title, "versions": count, "statuses": [asdict(p) for p in periods]}

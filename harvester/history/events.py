@@ -222,7 +222,8 @@ def _pair_text(pair: dict[str, Any]) -> str:
 
 
 def _collaborators_line(collaborators: dict[str, list[str]]) -> str:
-    parts = [f"+{name}" for name in collaborators.get("added", [])] + [f"-{name}" for name in collaborators.get("removed", [])]
+    parts = [f"+{name}" for name in collaborators.get("added", [])]
+    parts += [f"-{name}" for name in collaborators.get("removed", [])]
     return "collaborators: " + ", ".join(parts)
 
 

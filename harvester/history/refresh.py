@@ -29,6 +29,7 @@ transaction that advances the events cursor. The index records which store versi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator, Sequence
@@ -40,7 +41,7 @@ from harvester.errors import InvalidNctId, RegistryError, RegistryUnavailable, S
 from harvester.history.events import add_event, derive_pending_events, latest_api_version_id, stored_facts
 from harvester.history.watches import Watch, Watches
 from harvester.models import normalize_nct_id
-from harvester.registry.client import RegistryClient, StudyPage, StudyQuery
+from harvester.registry.client import RegistryClient, RegistryVersion, StudyPage, StudyQuery
 from harvester.registry.harvest import HarvestSummary, harvest_query, store_record
 from harvester.store.store import Store, utc_now
 
@@ -125,16 +126,14 @@ class _ListingClient:
         self.base_url = client.base_url
         self.listed: set[str] = set()
 
-    def version(self):
+    def version(self) -> RegistryVersion:
         return self._client.version()
 
     def iter_pages(self, query: StudyQuery) -> Iterator[StudyPage]:
         for page in self._client.iter_pages(query):
             for study in page.studies:
-                try:
+                with contextlib.suppress(KeyError, TypeError, InvalidNctId):  # harvest_query skips and reports it
                     self.listed.add(normalize_nct_id(study["protocolSection"]["identificationModule"]["nctId"]))
-                except (KeyError, TypeError, InvalidNctId):
-                    pass  # harvest_query skips and reports it
             yield page
 
 
@@ -228,7 +227,9 @@ def _refresh_watch(
     result = WatchResult(name=watch.name, full=complete, since=None if complete else watch.since_date())
     query = watch.query.model_copy(update={"page_size": page_size})
     if not complete:
-        window = incremental_filter(watch.since_date())  # type: ignore[arg-type] (not None: it succeeded before)
+        since = watch.since_date()
+        assert since is not None  # an incremental listing follows a successful one
+        window = incremental_filter(since)
         query = query.model_copy(update={"advanced": f"({query.advanced}) AND {window}" if query.advanced else window})
     listing = _ListingClient(client)
     try:
@@ -253,7 +254,8 @@ def _refresh_watch(
         result.dropped = dropped
         for nct_id in dropped:
             add_event(store, key=f"{nct_id}:dropped:{watch.name}:r{run_id}", nct_id=nct_id, kind="dropped",
-                      watch=watch.name, detected_at=now, run_id=run_id, new_version_id=latest_api_version_id(store, nct_id),
+                      watch=watch.name, detected_at=now, run_id=run_id,
+                      new_version_id=latest_api_version_id(store, nct_id),
                       details={"trial": stored_facts(store, nct_id), "in_registry": in_registry[nct_id]})
         for nct_id in result.rejoined:
             add_event(store, key=f"{nct_id}:new:{watch.name}:r{run_id}", nct_id=nct_id, kind="new", watch=watch.name,

@@ -21,9 +21,9 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from harvester.errors import FetchDisallowed, RateLimited, RegistryError, StudyNotFound, UsageError
-from harvester.registry.http import PoliteClient
 from harvester.models import normalize_nct_id
 from harvester.pages import DEFAULT_URL_TEMPLATE
+from harvester.registry.http import PoliteClient
 from harvester.store.store import utc_now
 
 __all__ = ["FetchedPage", "PageFetcher"]
@@ -68,7 +68,8 @@ class PageFetcher:
         url = self.url_for(nct_id)
         if not self.allowed(url):
             raise FetchDisallowed(f"{_origin(url)}/robots.txt does not allow fetching {url}")
-        response = self._client.get_text(url, not_found=StudyNotFound(f"no trial page for {nct_id}: {url} answered 404"))
+        not_found = StudyNotFound(f"no trial page for {nct_id}: {url} answered 404")
+        response = self._client.get_text(url, not_found=not_found)
         return FetchedPage(nct_id=nct_id, url=str(response.url), html=response.text, fetched_at=utc_now())
 
     def allowed(self, url: str) -> bool:
@@ -79,22 +80,23 @@ class PageFetcher:
         return self._robots[origin].can_fetch(self._client.settings.user_agent, url)
 
     def _read_robots(self, origin: str) -> RobotFileParser:
-        robots = RobotFileParser(f"{origin}/robots.txt")
+        robots_url = f"{origin}/robots.txt"
+        robots = RobotFileParser(robots_url)
         try:
-            response = self._client.get_text(robots.url)
+            response = self._client.get_text(robots_url)
         except RateLimited:
             raise
         except RegistryError as error:
             status = _http_status(error)
             if status is None or not 400 <= status < 500:
                 raise
-            logger.info("%s answered HTTP %d: no robots.txt, every page is allowed", robots.url, status)
-            robots.allow_all = True
+            logger.info("%s answered HTTP %d: no robots.txt, every page is allowed", robots_url, status)
+            robots.parse([])  # no rules: every page is allowed
             return robots
         robots.parse(response.text.splitlines())
         delay = robots.crawl_delay(self._client.settings.user_agent)
         if delay:
-            logger.info("%s asks for a crawl delay of %s s", robots.url, delay)
+            logger.info("%s asks for a crawl delay of %s s", robots_url, delay)
             self._client.space_requests(float(delay))
         return robots
 

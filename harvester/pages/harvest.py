@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from harvester.errors import FetchDisallowed, NotATrialPage, RegistryError, StudyNotFound
-from harvester.registry.harvest import HarvestSummary, Progress, recorded_run
 from harvester.models import Trial, normalize_nct_id
 from harvester.pages.fetch import PageFetcher
 from harvester.pages.parse import parse_trial_page
+from harvester.registry.harvest import HarvestSummary, Progress, recorded_run
 from harvester.store.store import Outcome, Store, content_hash
 
 __all__ = ["PAGE_RUN_KIND", "harvest_pages", "page_content_hash", "store_page"]
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 PAGE_RUN_KIND = "pages"
 #: `Trial` fields left out of a page's content hash (see the module docstring)
-_NOT_CONTENT = {"provenance": True, "page": {"site", "current_as_of", "patients_applied"}}
+_NOT_CONTENT: dict[str, Any] = {"provenance": True, "page": {"site", "current_as_of", "patients_applied"}}
 #: failures that skip one trial's page; any other error (network, rate limiting, the store) stops the harvest
 _SKIPPED = (StudyNotFound, NotATrialPage, FetchDisallowed)
 
@@ -81,7 +82,7 @@ def harvest_pages(
             else:
                 summary.count(nct_id, outcome)
             if progress:
-                progress(1)
+                progress(1, None)
         if first_skip is not None and summary.fetched == 0:
             raise first_skip
     return summary

@@ -14,7 +14,8 @@ The parser reads what a visitor reads, not the markup: the page is flattened to 
 Choices:
 
 * Title: the line just above the "Launched by" byline, else the first ``<h1>``.
-* Sponsor: the byline's name (else the "About ..." heading's). Pages may print it in capitals ("ASSISTANCE PUBLIQUE - HÔPITAUX DE PARIS"); when
+* Sponsor: the byline's name (else the "About ..." heading's). Pages may print it in capitals
+  ("ASSISTANCE PUBLIQUE - HÔPITAUX DE PARIS"); when
   the same name, letter for letter but for case, appears in the page's own text (the About section says
   "Assistance Publique - Hôpitaux de Paris (AP-HP)"), that spelling is used. The About heading's form
   ("Assistance Publique Hôpitaux De Paris") is not: it drops the hyphen. Nothing is invented.
@@ -37,7 +38,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from harvester.registry.criteria import parse_criteria_items
 from harvester.errors import NotATrialPage
 from harvester.models import (
     Eligibility,
@@ -50,8 +50,9 @@ from harvester.models import (
     normalize_nct_id,
 )
 from harvester.pages.text import Line, clean_text, item_texts, visible_lines
+from harvester.registry.criteria import parse_criteria_items
 
-__all__ = ["parse_trial_page", "page_status"]
+__all__ = ["page_status", "parse_trial_page"]
 
 #: visible section headings -> section names; compared without case and without a trailing colon
 SECTION_LABELS = {
@@ -225,7 +226,7 @@ def _nct_id(page: _Page, expected: str | None, url: str) -> str:
         return expected
     if not named:
         raise NotATrialPage(f"not a trial page: {url} names no NCT id")
-    return named[0]
+    return str(named[0])
 
 
 def _title(page: _Page, byline: tuple[int, re.Match[str]] | None) -> str | None:

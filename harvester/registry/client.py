@@ -11,8 +11,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from harvester.errors import BadResponse, StudyNotFound, UsageError
-from harvester.registry.http import HttpSettings, PoliteClient
 from harvester.models import normalize_nct_id
+from harvester.registry.http import HttpSettings, PoliteClient
 from harvester.statuses import STATUS_OPTIONS, OverallStatus
 
 DEFAULT_API_URL = "https://clinicaltrials.gov/api/v2"
@@ -188,7 +188,7 @@ def _study_page(body: Any, number: int) -> StudyPage:
         raise BadResponse(f"/studies page {number} has no list of studies: {_preview(body)}")
     token = body.get("nextPageToken")
     total = body.get("totalCount")
-    if not (token is None or isinstance(token, str) and token) or not (total is None or type(total) is int):
+    if not (token is None or (isinstance(token, str) and token)) or not (total is None or type(total) is int):
         raise BadResponse(f"/studies page {number} has a malformed nextPageToken or totalCount: {_preview(body)}")
     return StudyPage(number=number, studies=studies, next_page_token=token, total_count=total)
 

@@ -47,7 +47,7 @@ from typing import Literal
 
 from harvester.models import Criteria, Criterion
 
-__all__ = ["parse_criteria", "parse_criteria_items", "criteria_words", "source_words"]
+__all__ = ["criteria_words", "parse_criteria", "parse_criteria_items", "source_words"]
 
 Label = Literal["inclusion", "exclusion"] | None  # None: unlabelled (no heading yet, or a generic heading)
 

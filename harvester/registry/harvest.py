@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from harvester.registry.client import RegistryClient, StudyQuery
 from harvester.errors import InvalidRecord
 from harvester.models import normalize_nct_id
+from harvester.registry.client import RegistryClient, StudyQuery
 from harvester.registry.parse import parse_study
 from harvester.store.store import Outcome, Store, canonical_api_hash, utc_now
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from harvester.registry.criteria import parse_criteria
 from harvester.errors import InvalidNctId, InvalidRecord
 from harvester.models import (
     Age,
@@ -30,6 +29,7 @@ from harvester.models import (
     Trial,
     normalize_nct_id,
 )
+from harvester.registry.criteria import parse_criteria
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,9 @@ KNOWN_PROTOCOL_MODULES = frozenset(
         "ipdSharingStatementModule",
     }
 )
-KNOWN_TOP_LEVEL = frozenset({"protocolSection", "derivedSection", "resultsSection", "annotationSection", "documentSection", "hasResults"})
+KNOWN_TOP_LEVEL = frozenset(
+    {"protocolSection", "derivedSection", "resultsSection", "annotationSection", "documentSection", "hasResults"}
+)
 
 
 def record_nct_id(record: Json) -> str | None:
@@ -143,7 +145,8 @@ def _module(record: Json, name: str) -> Json:
 
 def _unrecognised_modules(record: Json) -> list[str]:
     unknown = [key for key in record if key not in KNOWN_TOP_LEVEL]
-    unknown += [f"protocolSection.{key}" for key in record.get("protocolSection") or {} if key not in KNOWN_PROTOCOL_MODULES]
+    protocol = record.get("protocolSection") or {}
+    unknown += [f"protocolSection.{key}" for key in protocol if key not in KNOWN_PROTOCOL_MODULES]
     return unknown
 
 

@@ -71,10 +71,10 @@ def harvest(
       trialwatch harvest --condition lupus --status recruiting --status not-yet-recruiting
       trialwatch harvest NCT04267848 NCT02513394
     """
-    from harvester.registry.client import RegistryClient, StudyQuery
     from harvester.errors import UsageError
-    from harvester.registry.harvest import harvest_ids, harvest_query
     from harvester.models import normalize_nct_id
+    from harvester.registry.client import RegistryClient, StudyQuery
+    from harvester.registry.harvest import harvest_ids, harvest_query
 
     has_query = any((condition, intervention, term, statuses, advanced))
     if nct_ids and has_query:
@@ -84,7 +84,7 @@ def harvest(
     ids = [normalize_nct_id(value) for value in nct_ids]
     query = StudyQuery(
         condition=condition, intervention=intervention, term=term, advanced=advanced, page_size=page_size,
-        statuses=[status_from_option(value) for value in statuses], count_total=True,
+        statuses=tuple(status_from_option(value) for value in statuses), count_total=True,
     ) if has_query else None
 
     with open_store(settings, load_snapshot=False) as store, \

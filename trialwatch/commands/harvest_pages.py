@@ -38,10 +38,10 @@ def harvest_pages(
       trialwatch harvest-pages --from-store --min-interval 2
     """
     from harvester.errors import UsageError
-    from harvester.registry.http import PoliteClient
     from harvester.models import normalize_nct_id
     from harvester.pages.fetch import PageFetcher
     from harvester.pages.harvest import harvest_pages as harvest
+    from harvester.registry.http import PoliteClient
 
     if bool(nct_ids) == from_store:
         raise UsageError("give NCT ids or --from-store" + (", not both" if from_store else ""))

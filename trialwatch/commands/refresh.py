@@ -71,9 +71,9 @@ def refresh(names: tuple[str, ...], full: bool, full_every: int, page_size: int,
     Example crontab line (03:17 every night):
       17 3 * * * TRIALWATCH_DATA=$HOME/trialwatch trialwatch refresh --summary >> $HOME/trialwatch.log 2>&1
     """
-    from harvester.registry.client import RegistryClient
     from harvester.errors import LockedError, RegistryUnavailable, TrialwatchError
     from harvester.history.refresh import refresh as run_refresh
+    from harvester.registry.client import RegistryClient
     from harvester.store.runlock import RefreshLock
     from harvester.store.store import Store
     from trialwatch.cli import CommandFailed
@@ -90,7 +90,7 @@ def refresh(names: tuple[str, ...], full: bool, full_every: int, page_size: int,
                 _notify(store, notify_url, *before, names=names, http_settings=http_settings)
     except (RegistryUnavailable, LockedError) as error:
         failure = CommandFailed(error)
-        failure.exit_code = EX_TEMPFAIL
+        failure.exit_code = EX_TEMPFAIL  # type: ignore[misc]
         raise failure from error
     if summary or verbose or logger.isEnabledFor(logging.INFO):  # -v here or before the command name
         click.echo(result.line() + (f"; {lock.taken_over}" if lock.taken_over else ""))

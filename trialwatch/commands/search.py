@@ -72,7 +72,7 @@ def search(
     request = SearchRequest(
         query=" ".join(query), drug=drug, condition=condition, criterion=criterion, inclusion=inclusion,
         exclusion=exclusion, sponsor=sponsor, statuses=tuple(s.lower() for s in statuses),
-        phases=tuple(p.lower() for p in phases), country=country, age=age, sex=sex.lower() if sex else None,
+        phases=tuple(p.lower() for p in phases), country=country, age=age, sex=sex.lower() if sex else None,  # type: ignore[arg-type]  # a click.Choice
         limit=limit,
     )
     _prepare_index(settings)

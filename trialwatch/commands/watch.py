@@ -10,8 +10,8 @@ from trialwatch.options import common_options
 
 
 def _open(settings: Settings):
-    from harvester.store.store import Store
     from harvester.history.watches import Watches
+    from harvester.store.store import Store
 
     store = Store.open(settings.data_dir)
     return store, Watches(store)
@@ -42,11 +42,13 @@ def watch() -> None:
 def add(name: str, condition: str | None, intervention: str | None, term: str | None, statuses: tuple[str, ...],
         settings: Settings) -> None:
     """Save a query as a watch; the next `trialwatch refresh` lists it in full."""
-    from harvester.registry.client import StudyQuery
     from harvester.history.watches import check_watch_name
+    from harvester.registry.client import StudyQuery
+    from harvester.statuses import status_from_option
 
     check_watch_name(name)
-    query = StudyQuery(condition=condition, intervention=intervention, term=term, statuses=list(statuses))
+    query = StudyQuery(condition=condition, intervention=intervention, term=term,
+                       statuses=tuple(status_from_option(status) for status in statuses))
     store, watches = _open(settings)
     with store:
         added = watches.add(name, query)

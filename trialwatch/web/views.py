@@ -35,7 +35,8 @@ _SEX_WORDS = {"FEMALE": "women only", "MALE": "men only", "ALL": "all sexes"}
 
 def badge_kind(status: str | None) -> str:
     """CSS modifier of a status badge: open, active, paused, stopped, done or unknown."""
-    return _BADGE_KIND.get(status or "", "unknown")  # type: ignore[call-overload]
+    kind: str = _BADGE_KIND.get(status or "", "unknown")  # type: ignore[call-overload]
+    return kind
 
 
 def phase_label(phase: str) -> str:
