@@ -1,8 +1,9 @@
 """Benchmark of trialwatch's index and search (a script, not a test).
 
-Builds the index from (a) the bundled snapshot and (b) a corpus of N trials derived from its real records
-(`bench.corpus`), runs a fixed query mix warm, times cold `trialwatch search` processes, measures the index on disk,
-and runs the same queries against SQLite FTS5 over the same documents (`bench.fts5`). Prints everything in one run.
+Builds the index from (a) the bundled snapshot and (b) a corpus of N trials derived from the real records in
+../shared/data/ctgov (`bench.corpus`: word-level mixing with Heaps'-law vocabulary growth), runs a patient query
+mix warm, times cold `trialwatch search` processes (wall time and peak memory), measures the index on disk, and
+runs the same queries against SQLite FTS5 over the same documents (`bench.fts5`). Prints everything in one run.
 
     .venv/bin/python bench/bench_search.py              # 20,000 derived trials
     .venv/bin/python bench/bench_search.py --docs 2000 --work-dir /tmp/twbench --keep
@@ -14,6 +15,7 @@ import argparse
 import dataclasses
 import functools
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import fts5
-from corpus import derived_records, store_records
+from corpus import CorpusGenerator, store_records
 
 from harvester.store.snapshot import ensure_data
 from harvester.store.store import Store
@@ -52,6 +54,15 @@ QUERY_MIX: list[tuple[str, SearchRequest, str, bool]] = [
     # FTS5 has no suggestions: it runs the corrected query, the one trialwatch ends up running
     ("misspelling", SearchRequest(query="neuroblastma"), "text : neuroblastoma", False),
     ("misspelled drug", SearchRequest(drug="pembrolizumb"), "drugs : pembrolizumab", False),
+    ("lupus", SearchRequest(query="lupus"), "text : lupus", False),
+    ("lupus, recruiting", SearchRequest(query="lupus nephritis", statuses=("recruiting",)),
+     "text : (lupus AND nephritis) AND status : recruiting", False),
+    ("condition, place", SearchRequest(query="breast cancer", country="United States"),
+     "text : (breast AND cancer) AND countries : (united AND states)", False),
+    ("condition, age and sex", SearchRequest(query="diabetes", age=45, sex="female"),
+     "text : diabetes", False),
+    ("misspelt condition", SearchRequest(query="diabetis"), "text : diabetes", False),
+    ("patient sentence", SearchRequest(query="psoriasis trial for adults"), "text : psoriasis AND adults", False),
 ]
 COLD_QUERY = "lupus"
 
@@ -95,10 +106,13 @@ def bench_corpus(label: str, data_dir: Path, repeat: int) -> None:
         started = time.perf_counter()
         trials = list(iter_trials(store))
         read_seconds = time.perf_counter() - started
+        cpu_before = _cpu_seconds()
         summary = rebuild_index(store, data_dir)
+        cpu = _cpu_seconds() - cpu_before
     documents = [trial_document(trial) for trial in trials]
     count = summary.documents
-    print(f"index build      {count / summary.seconds:7.0f} docs/s  ({count} trials in {summary.seconds:.1f} s;"
+    print(f"index build      {count / summary.seconds:7.0f} docs/s, {1000 * cpu / count:.1f} CPU-ms/doc"
+          f"  ({count} trials in {summary.seconds:.1f} s;"
           f" reading and parsing the store alone: {count / read_seconds:.0f} docs/s)")
     index_size = directory_size(IndexLocation.of(data_dir).current())
 
@@ -111,7 +125,7 @@ def bench_corpus(label: str, data_dir: Path, repeat: int) -> None:
 
     whoosh_all, whoosh_counted, fts_all = [], [], []
     with open_searcher(data_dir) as searcher, sqlite3.connect(database) as db:
-        print(f"{'query':<52} {'whoosh p50':>10} {'FTS5 p50':>9} {'ratio':>6}  top result (whoosh / FTS5)")
+        print(f"{'query':<62} {'whoosh p50':>10} {'FTS5 p50':>9} {'ratio':>6}  top result (whoosh / FTS5)")
         for kind, request, match, newest_first in QUERY_MIX:
             top10 = dataclasses.replace(request, count=False)
             whoosh_times = timed(functools.partial(run_search, searcher, top10), repeat)
@@ -122,7 +136,7 @@ def bench_corpus(label: str, data_dir: Path, repeat: int) -> None:
             top = run_search(searcher, top10).results
             fts_top = fts5.search(db, match, newest_first=newest_first)
             w50, f50 = statistics.median(whoosh_times), statistics.median(fts_times)
-            print(f"{kind + ': ' + _describe(request):<52} {w50:8.2f}ms {f50:7.2f}ms {w50 / f50:5.1f}x  "
+            print(f"{kind + ': ' + _describe(request):<62} {w50:8.2f}ms {f50:7.2f}ms {w50 / f50:5.1f}x  "
                   f"{top[0].nct_id if top else '-'} / {fts_top[0][0] if fts_top else '-'}")
     whoosh, counted, fts = Latency.of(whoosh_all), Latency.of(whoosh_counted), Latency.of(fts_all)
     print(f"whoosh, top 10 with snippets      {whoosh}")
@@ -135,13 +149,17 @@ def bench_cold_cli(data_dir: Path, runs: int) -> None:
     """Median wall time of fresh `trialwatch search` processes (the first run, which may build the index, excluded)."""
     command = [str(Path(sys.executable).parent / "trialwatch"), "search", COLD_QUERY, "--data-dir", str(data_dir)]
     subprocess.run(command, capture_output=True, check=True)
-    times = []
+    times, peaks = [], []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=True)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
         times.append(time.perf_counter() - started)
-    print(f"cold `trialwatch search {COLD_QUERY}`   median {statistics.median(times):.2f} s, max {max(times):.2f} s"
-          f" ({runs} runs)")
+        peaks.append(usage.ru_maxrss * 1024)  # kilobytes on Linux
+        if status:
+            raise SystemExit(f"{' '.join(command)} failed: status {status}")
+    print(f"cold `trialwatch search {COLD_QUERY}`   median {statistics.median(times):.2f} s, max {max(times):.2f} s,"
+          f" peak memory median {megabytes(int(statistics.median(peaks)))} ({runs} runs)")
 
 
 def prepare_scaled(data_dir: Path, documents: int) -> None:
@@ -151,7 +169,16 @@ def prepare_scaled(data_dir: Path, documents: int) -> None:
             return
     shutil.rmtree(data_dir)
     print(f"storing {documents} derived trials ...", flush=True)
-    store_records(data_dir, derived_records(documents))
+    generator = CorpusGenerator()
+    print(f"corpus: {generator.describe_sources()}")
+    store_records(data_dir, generator.records(documents))
+    print(f"corpus: {generator.describe_generated()}")
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and its finished children (the index writer processes)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _describe(request: SearchRequest) -> str:
@@ -159,6 +186,7 @@ def _describe(request: SearchRequest) -> str:
     parts += [f"--{name} {value!r}" for name in ("drug", "criterion", "exclusion", "country")
               if (value := getattr(request, name))]
     parts += [f"--status {status}" for status in request.statuses]
+    parts += [f"--{name} {value}" for name in ("age", "sex") if (value := getattr(request, name)) is not None]
     return " ".join(parts)
 
 
@@ -183,7 +211,7 @@ def main() -> None:
 
         scaled_dir = work_dir / f"derived-{args.docs}"
         prepare_scaled(scaled_dir, args.docs)
-        bench_corpus(f"{args.docs} trials derived from the snapshot", scaled_dir, args.repeat)
+        bench_corpus(f"{args.docs} trials derived from the real records", scaled_dir, args.repeat)
         bench_cold_cli(scaled_dir, args.cold_runs)
     finally:
         if not args.keep:

@@ -257,7 +257,7 @@ def test_study_query_validates_statuses_and_page_size():
     assert StudyQuery(statuses=["not yet recruiting", "Recruiting"]).statuses == (
         OverallStatus.NOT_YET_RECRUITING, OverallStatus.RECRUITING)
     assert StudyQuery(condition="  ", term="lupus nephritis").to_params() == {"query.term": "lupus nephritis",
-                                                                              "pageSize": 100}
+                                                                              "pageSize": 1000}
     with pytest.raises(UsageError, match="RECRUTING"):
         StudyQuery(statuses=["RECRUTING"])
     for size in (0, 1001):

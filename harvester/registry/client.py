@@ -56,7 +56,7 @@ class StudyQuery(BaseModel):
     term: str | None = None
     statuses: tuple[OverallStatus, ...] = ()
     advanced: str | None = None
-    page_size: int = 100
+    page_size: int = MAX_PAGE_SIZE
     count_total: bool = False
 
     @field_validator("condition", "intervention", "term", "advanced")
