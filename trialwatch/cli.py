@@ -22,6 +22,7 @@ COMMANDS = {
     "changes": "changes:changes",
     "harvest": "harvest:harvest",
     "harvest-pages": "harvest_pages:harvest_pages",
+    "import": "import_files:import_command",
     "refresh": "refresh:refresh",
     "watch": "watch:watch",
     "index": "index:index_command",

@@ -64,10 +64,12 @@ def store_record(
     api_url: str | None,
     data_timestamp: str | None,
     run_id: int | None,
+    source_url: str | None = None,
 ) -> tuple[str, Outcome]:
     """Validate one API record by parsing it, then keep it as a version. Raises `InvalidRecord`.
 
-    `api_url` is the registry the record came from; None means the bundled snapshot.
+    `api_url` is the registry the record came from; None means the bundled snapshot. `source_url`, when given,
+    names where the record was read instead (an imported file and member).
     """
     trial = parse_study(record)
     outcome = store.add_version(
@@ -76,7 +78,7 @@ def store_record(
         raw=record_bytes(record),
         content_hash=canonical_api_hash(record),
         fetched_at=fetched_at,
-        source_url=f"{api_url}/studies/{trial.nct_id}" if api_url else SNAPSHOT_SOURCE_URL,
+        source_url=source_url or (f"{api_url}/studies/{trial.nct_id}" if api_url else SNAPSHOT_SOURCE_URL),
         last_update_posted=trial.last_update_posted.isoformat() if trial.last_update_posted else None,
         data_timestamp=data_timestamp,
         run_id=run_id,
