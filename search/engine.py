@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
 import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from whoosh import collectors, query
 from whoosh.analysis import Analyzer
@@ -22,6 +23,7 @@ from search.query import CompiledRequest, compile_request
 from search.ranking import SaturatedTfIdf
 from search.snippets import SEARCHED_FIELDS, Words, query_words, trial_snippets
 from search.suggest import suggest
+from search.understand import PlaceLookup, Understood, understand
 
 #: the order of results when nothing ranks them (only filters were given): newest update first
 UNRANKED_ORDER = "last_update"
@@ -53,13 +55,68 @@ def run_search(searcher: Searcher, request: SearchRequest) -> SearchResponse:
     When a word is in no trial, the response carries a suggestion; when the request also found nothing, the
     results are those of the suggestion and `corrected` says so.
     """
+    understood = Understood(request) if request.literal else understand(request, _places_in(searcher))
+    request = understood.request
     compiled = compile_request(request, searcher.schema)
     results, total = _execute(searcher, request, compiled)
     suggestion = suggest(searcher.reader(), request, compiled.text)
+    unmatched = _unmatched_words(request.query, compiled.text, searcher.reader())
     if suggestion is not None and not results:
         results, total = _execute(searcher, suggestion.request, compile_request(suggestion.request, searcher.schema))
-        return SearchResponse(request=request, results=results, total=total, suggestion=suggestion, corrected=True)
-    return SearchResponse(request=request, results=results, total=total, suggestion=suggestion)
+        return SearchResponse(request=request, results=results, total=total, suggestion=suggestion, corrected=True,
+                              understood=understood.notes, unmatched=unmatched)
+    return SearchResponse(request=request, results=results, total=total, suggestion=suggestion,
+                          understood=understood.notes, unmatched=unmatched)
+
+
+def _places_in(searcher: Searcher) -> PlaceLookup:
+    """Countries by their registry names (pycountry's, official and common); cities as the index's sites spell them."""
+
+    def lookup(name: str) -> Literal["country", "city"] | None:
+        if _is_country(name) and _any_site_in(searcher, "countries", name):
+            return "country"
+        if _any_site_in(searcher, "cities", name):
+            return "city"
+        return None
+
+    return lookup
+
+
+def _is_country(name: str) -> bool:
+    return name.lower() in _country_names()
+
+
+@functools.cache
+def _country_names() -> frozenset[str]:
+    """Every country's name, official name and common name, lower-cased (never its codes: "in" is not India)."""
+    import pycountry
+
+    names = set()
+    for country in pycountry.countries:
+        for attribute in ("name", "official_name", "common_name"):
+            if value := getattr(country, attribute, None):
+                names.add(value.lower())
+    return frozenset(names)
+
+
+def _any_site_in(searcher: Searcher, field: str, name: str) -> bool:
+    words = list(searcher.schema[field].process_text(name, mode="query"))
+    if not words:
+        return False
+    phrase = query.Term(field, words[0]) if len(words) == 1 else query.Phrase(field, words)
+    return bool(searcher.search(phrase, limit=1, scored=False))
+
+
+def _unmatched_words(text: str, parsed: query.Query | None, reader: IndexReader) -> tuple[str, ...]:
+    if parsed is None:
+        return ()
+    missing = [
+        text[leaf.startchar : leaf.endchar]
+        for leaf in parsed.leaves()
+        if isinstance(leaf, query.Term) and leaf.startchar is not None
+        and reader.doc_frequency(leaf.fieldname, leaf.text) == 0
+    ]
+    return tuple(dict.fromkeys(missing))
 
 
 def _execute(

@@ -37,6 +37,10 @@ class SearchRequest:
     #: ``1``, ``2``, ``phase3``, ``early1``, ``na`` ...
     phases: tuple[str, ...] = ()
     country: str | None = None
+    #: keep only trials with a site in this city
+    city: str | None = None
+    #: keep only these trials (NCT ids, as the registry writes them)
+    nct_ids: tuple[str, ...] = ()
     #: keep only trials whose age limits admit a person of this age (years)
     age: float | None = None
     #: keep only trials open to this sex (trials for all sexes included)
@@ -44,6 +48,8 @@ class SearchRequest:
     limit: int = 10
     #: count every matching trial (`SearchResponse.total`); costs a pass over all matches
     count: bool = True
+    #: take the query text as written: no filters read out of it (`search.understand`)
+    literal: bool = False
 
     def __post_init__(self) -> None:
         if self.age is not None and not 0 <= self.age <= MAX_AGE:
@@ -111,6 +117,10 @@ class SearchResponse:
     suggestion: Suggestion | None = None
     #: True when the request found nothing and `results` come from `suggestion.request` instead
     corrected: bool = False
+    #: what was read out of the query text, e.g. ("lupus", "in France", "recruiting"); empty when taken literally
+    understood: tuple[str, ...] = ()
+    #: words of the query text that no trial mentions (the others still ranked the results)
+    unmatched: tuple[str, ...] = ()
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(dataclasses.asdict(self), indent=indent, default=_json_value, ensure_ascii=False)

@@ -23,6 +23,8 @@ from search.models import SearchRequest
 
 #: the field plain words search
 DEFAULT_FIELD = "text"
+#: how much a trial matching one more of the plain words gains (whoosh's OrGroup scale)
+COORDINATION = 0.9
 #: a virtual field: ``criterion:word`` searches the inclusion and the exclusion criteria
 CRITERIA_FIELD = "criteria"
 CRITERIA_FIELDS = ("inclusion", "exclusion")
@@ -58,7 +60,7 @@ def parse_query(text: str, schema: Schema) -> query.Query:
     """The Whoosh query for a QUERY string. Raises `QuerySyntaxError` with a hint."""
     _check_balanced(text)
     try:
-        parsed = _parser(schema).parse(text)
+        parsed = _best_match(_parser(schema).parse(text))
     except ValueError as error:  # whoosh's date fields raise it for a range of what are not dates
         raise QuerySyntaxError(f"cannot read the dates in {text!r}", hint=DATE_HINT) from error
     if _has_error(parsed):  # and mark a single value that is not a date (dates are all it cannot read)
@@ -111,6 +113,10 @@ def compile_request(request: SearchRequest, schema: Schema) -> CompiledRequest:
         filters.append(query.Or([query.Term("phase", phase_term(phase)) for phase in request.phases]))
     if request.country:
         filters.append(words_query(schema, "countries", request.country, phrase=True))
+    if request.city:
+        filters.append(words_query(schema, "cities", request.city, phrase=True))
+    if request.nct_ids:
+        filters.append(query.Or([query.Term("nct_id", nct_id) for nct_id in request.nct_ids]))
     other_sex = {"female": "male", "male": "female"}.get(request.sex or "")
     return CompiledRequest(
         text=text,
@@ -135,8 +141,29 @@ def words_query(schema: Schema, field: str, text: str, *, phrase: bool) -> query
     return query.And([query.Term(field, word) for word in words])
 
 
+def _best_match(parsed: query.Query) -> query.Query:
+    """Plain words scored, not all required; field syntax, phrases and explicit groups stay required.
+
+    The parser joins the top level with OR (and a bonus for each further word matched, so trials matching every
+    word rank first); here what the user spelled out strictly is taken back out of that OR and made required.
+    """
+    if type(parsed) is not query.Or:
+        return parsed
+    plain = [part for part in parsed.subqueries if _is_plain_word(part)]
+    required = [part for part in parsed.subqueries if not _is_plain_word(part)]
+    if not required:
+        return parsed
+    if plain:
+        required.append(query.Or(plain, scale=COORDINATION))
+    return query.And(required).normalize()
+
+
+def _is_plain_word(part: query.Query) -> bool:
+    return isinstance(part, query.Term) and bool(part.fieldname == DEFAULT_FIELD)
+
+
 def _parser(schema: Schema) -> QueryParser:
-    parser = QueryParser(DEFAULT_FIELD, schema)
+    parser = QueryParser(DEFAULT_FIELD, schema, group=syntax.OrGroup.factory(COORDINATION))
     parser.replace_plugin(FieldsPlugin(expr=_FIELD_NAME, remove_unknown=False))
     parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
     parser.add_plugin(_FieldCheckPlugin())
@@ -181,7 +208,14 @@ def _in_criteria_fields(node: syntax.SyntaxNode) -> syntax.SyntaxNode:
         fielded = copy.deepcopy(node)
         fielded.set_fieldname(field, override=True)
         copies.append(fielded)
-    return syntax.OrGroup(copies)
+    return _EitherCriteriaGroup(copies)
+
+
+class _EitherCriteriaGroup(syntax.OrGroup):
+    """``criterion:x`` as one clause (the better of its two matches), not melted into the plain words' OR."""
+
+    qclass = query.DisjunctionMax
+    merging = False
 
 
 def _check_balanced(text: str) -> None:

@@ -54,7 +54,7 @@ SCHEMA = build_schema()
     ("drug:Keytruda", "drugs:keytruda"),
     ("intervention:keytruda", "drugs:keytruda"),
     ("condition:lupus", "conditions:lupus"),
-    ("criterion:pregnant", "(inclusion:pregnant OR exclusion:pregnant)"),
+    ("criterion:pregnant", "DisMax(exclusion:pregnant inclusion:pregnant)"),
     ('exclusion:"pregnant women"', 'exclusion:"pregnant women"'),
     ("status:not-yet-recruiting", "status:not_yet_recruiting"),
     ("status:open phase:II", "(status:open AND phase:2)"),
@@ -65,8 +65,16 @@ def test_field_syntax_with_friendly_names(text, expected):
     assert str(parse_query(text, SCHEMA)) == expected
 
 
-def test_plain_words_search_the_weighted_text_field():
-    assert str(parse_query("lung cancer", SCHEMA)) == "(text:lung AND text:cancer)"
+def test_plain_words_search_the_weighted_text_field_best_match_first():
+    assert str(parse_query("lung cancer", SCHEMA)) == "(text:lung OR text:cancer)"
+    assert str(parse_query("lung AND cancer", SCHEMA)) == "(text:lung AND text:cancer)"
+
+
+def test_field_syntax_and_phrases_stay_required_beside_plain_words():
+    assert str(parse_query('drug:lenalidomide lupus rash', SCHEMA)) == "(drugs:lenalidomide AND (text:lupu OR text:rash))"
+    assert str(parse_query('"lupus nephritis" kidney', SCHEMA)) == '(text:"lupu nephriti" AND text:kidnei)'
+    assert str(parse_query("lupus criterion:pregnant", SCHEMA)) == \
+        "(DisMax(exclusion:pregnant inclusion:pregnant) AND text:lupu)"
 
 
 @pytest.mark.parametrize(("text", "message"), [

@@ -136,3 +136,22 @@ def test_search_starts_without_loading_pydantic():
         capture_output=True, text=True, check=True,
     )
     assert loaded.stdout.strip() == "False"
+
+
+def test_a_pasted_id_and_natural_words_are_understood_and_said_so(data_dir):
+    result = run(data_dir, "search", "is", "nct06965244", "still", "recruiting?")
+    assert result.exit_code == 0, result.output
+    assert "understood as: trial NCT06965244" in result.stderr
+    assert result.stdout.startswith("NCT06965244")
+
+
+def test_best_match_keeps_trials_when_a_word_matches_nothing_and_names_it(data_dir):
+    result = run(data_dir, "search", "lenalidomide", "xyzzyq")
+    assert result.exit_code == 0, result.output
+    assert "no trial mentions 'xyzzyq'" in result.stderr
+    assert "NCT06965244" in result.stdout
+
+
+def test_literal_reads_no_filters(data_dir):
+    result = run(data_dir, "search", "--literal", "nct06965244")
+    assert "understood as" not in result.stderr

@@ -32,6 +32,8 @@ SEARCH_LOCK_TIMEOUT = 1.0
 @click.option("--sex", type=click.Choice(["female", "male"], case_sensitive=False),
               help="Only trials open to this sex.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Results to show.")
+@click.option("--literal", is_flag=True,
+              help="Search the words as written: read no status, phase, place, sex or NCT id out of them.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "csv"]), default="text",
               show_default=True)
 @common_options
@@ -49,15 +51,19 @@ def search(
     age: float | None,
     sex: str | None,
     limit: int,
+    literal: bool,
     output_format: str,
     settings: Settings,
 ) -> None:
     """Search the stored trials; best matches first, each with the part of the record that matched.
 
-    QUERY is words that must all match (in titles, conditions, keywords, drugs, summary, sponsors or countries;
-    title and condition and drug matches rank first), "quoted phrases", field:word (drug, condition, status, phase,
-    criterion, inclusion, exclusion, sponsor, country, city, type, sex, nct, updated:[2024 TO], start:2023) and
-    AND / OR / NOT. A word found in no trial gets a "did you mean" (run instead when nothing matches).
+    QUERY is plain words, best match first: trials matching every word rank first, then those matching most of
+    them (in titles, conditions, keywords, drugs, summary, sponsors or countries; title, condition and drug
+    matches above the rest). Statuses ("still recruiting"), phases ("phase 3"), countries, cities after "in" or
+    "near", sex words and NCT ids in the text become filters (--literal turns that off). "Quoted phrases",
+    field:word (drug, condition, status, phase, criterion, inclusion, exclusion, sponsor, country, city, type,
+    sex, nct, updated:[2024 TO], start:2023) and AND / OR / NOT are strict. A word found in no trial is named and
+    gets a "did you mean" (run instead when nothing matches).
 
     \b
     Examples:
@@ -73,11 +79,15 @@ def search(
         query=" ".join(query), drug=drug, condition=condition, criterion=criterion, inclusion=inclusion,
         exclusion=exclusion, sponsor=sponsor, statuses=tuple(s.lower() for s in statuses),
         phases=tuple(p.lower() for p in phases), country=country, age=age, sex=sex.lower() if sex else None,  # type: ignore[arg-type]  # a click.Choice
-        limit=limit,
+        limit=limit, literal=literal,
     )
     _prepare_index(settings)
     response = run(settings.data_dir, request)
 
+    if response.understood:
+        click.echo("trialwatch: understood as: " + " · ".join(response.understood), err=True)
+    for word in response.unmatched:
+        click.echo(f"trialwatch: no trial mentions {word!r}", err=True)
     if response.suggestion is not None:
         if response.corrected:
             click.echo(f"trialwatch: nothing matches; showing results for: {response.suggestion.text}", err=True)
