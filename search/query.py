@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from whoosh import query
@@ -18,7 +19,9 @@ from whoosh.qparser import FieldAliasPlugin, FieldsPlugin, PseudoFieldPlugin, Qu
 from whoosh.qparser.plugins import Plugin
 
 from harvester.errors import QuerySyntaxError
+from harvester.statuses import OverallStatus
 from index.analysis import phase_term, status_term
+from index.schema import OPEN_TERM
 from search.models import SearchRequest
 
 #: the field plain words search
@@ -60,7 +63,7 @@ def parse_query(text: str, schema: Schema) -> query.Query:
     """The Whoosh query for a QUERY string. Raises `QuerySyntaxError` with a hint."""
     _check_balanced(text)
     try:
-        parsed = _best_match(_parser(schema).parse(text))
+        parsed = _best_match(_parser(schema).parse(text)).accept(_keyword_value)
     except ValueError as error:  # whoosh's date fields raise it for a range of what are not dates
         raise QuerySyntaxError(f"cannot read the dates in {text!r}", hint=DATE_HINT) from error
     if _has_error(parsed):  # and mark a single value that is not a date (dates are all it cannot read)
@@ -156,6 +159,37 @@ def _best_match(parsed: query.Query) -> query.Query:
     if plain:
         required.append(query.Or(plain, scale=COORDINATION))
     return query.And(required).normalize()
+
+
+#: field -> (how a value typed in words becomes the indexed term, the terms there are)
+_KEYWORD_FIELDS: dict[str, tuple[Callable[[list[str]], str], frozenset[str]]] = {
+    "status": (lambda words: status_term("_".join(words)),
+               frozenset({status_term(status) for status in OverallStatus} | {OPEN_TERM})),
+    "phase": (lambda words: phase_term("".join(words)), frozenset({"early1", "1", "2", "3", "4", "na"})),
+    "sex": (lambda words: "".join(words).lower(), frozenset({"female", "male", "all"})),
+    "study_type": (lambda words: "_".join(words).lower(),
+                   frozenset({"interventional", "observational", "expanded_access"})),
+}
+
+
+def _keyword_value(node: query.Query) -> query.Query:
+    """``status:"not yet recruiting"``, ``phase:"phase 3"``: a keyword field's value, however it is written.
+
+    An unknown value is an error listing the known ones (instead of silently finding nothing). ``sex:male`` means
+    what ``--sex male`` means: trials open to males, those for all sexes included.
+    """
+    if not isinstance(node, query.Term | query.Phrase) or node.fieldname not in _KEYWORD_FIELDS:
+        return node
+    words = [node.text] if isinstance(node, query.Term) else [word for word in node.words if word]
+    normalise, known = _KEYWORD_FIELDS[node.fieldname]
+    value = normalise(words)
+    if value not in known:
+        shown = "status" if node.fieldname == "status" else node.fieldname.replace("study_", "")
+        raise QuerySyntaxError(f"unknown {shown} {' '.join(words)!r}",
+                               hint=f"{shown} is one of: " + ", ".join(sorted(known)))
+    if node.fieldname == "sex" and value != "all":
+        return query.Or([query.Term("sex", value), query.Term("sex", "all")])
+    return query.Term(node.fieldname, value, boost=node.boost)
 
 
 def _is_plain_word(part: query.Query) -> bool:

@@ -284,3 +284,20 @@ def test_known_words_get_no_suggestion(searcher):
 def test_search_opens_the_data_dirs_index(data_dir):
     response = search(data_dir, SearchRequest(query="cimzia"))
     assert ids(response) == ["NCT02552212"] and response.total == 1
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('status:"not yet recruiting"', "status:not_yet_recruiting"),
+    ('phase:"phase 3"', "phase:3"),
+    ("sex:male", "(sex:male OR sex:all)"),
+])
+def test_keyword_fields_take_values_written_in_words(text, expected):
+    assert str(parse_query(text, SCHEMA)) == expected
+
+
+@pytest.mark.parametrize(("text", "message"), [("status:bogus", "unknown status 'bogus'"),
+                                               ("phase:7", "unknown phase '7'")])
+def test_unknown_keyword_values_list_the_known_ones(text, message):
+    with pytest.raises(QuerySyntaxError, match=message) as raised:
+        parse_query(text, SCHEMA)
+    assert "one of:" in (raised.value.hint or "")
