@@ -593,3 +593,26 @@ def test_head_requests_are_answered(client):
     response = client.head("/trials/NCT04267848")
     assert response.status_code == 200
     assert response.content == b""
+
+
+def test_a_query_that_is_just_an_id_goes_to_the_trial_page(client):
+    response = client.get("/search", params={"q": "nct06965244", "status": "any"}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/trials/NCT06965244"
+
+
+def test_the_results_page_says_how_the_words_were_understood_and_links_the_literal_search(client):
+    response = client.get("/search", params={"q": "lenalidomide xyzzyq phase 3", "status": "any"})
+    assert response.status_code == 200
+    assert "Understood as: lenalidomide xyzzyq · phase 3" in response.text
+    assert "literal=True" in response.text
+    assert "No trial mentions “xyzzyq”" in response.text
+    literal = client.get("/search", params={"q": "lenalidomide phase 3", "status": "any", "literal": "True"})
+    assert "Understood as" not in literal.text
+
+
+def test_an_unknown_keyword_value_is_an_in_form_message(client):
+    response = client.get("/search", params={"q": "status:bogus", "status": "any"})
+    assert response.status_code == 400
+    assert "Unknown status" in response.text and "one of:" in response.text
+    assert "content-security-policy" in {name.lower() for name in response.headers}

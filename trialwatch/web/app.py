@@ -137,6 +137,8 @@ def create_app(data_dir: Path, *, search: Callable[[Path, forms.SearchForm], Sea
             # the form is fine but the words cannot be read: show the form again, filled in, with the reason
             return render(request, "search.html", 400, form=form, results=None,
                           error={"reason": _REASONS[400], "message": _sentence(str(error)), "hint": error.hint})
+        if results.named_trial:
+            return RedirectResponse(request.url_for("trial", nct_id=results.named_trial).path, status_code=303)
         return render(request, "search.html", form=form, results=results, error=None)
 
     def trial_page(request: Request) -> Response:

@@ -47,6 +47,8 @@ class SearchForm:
     age: str = ""
     sex: str = ""
     page: int = 1
+    #: search the words as written (no statuses, places or ids read out of them)
+    literal: bool = False
 
     @classmethod
     def from_query(cls, params: Mapping[str, str]) -> SearchForm:
@@ -71,7 +73,8 @@ class SearchForm:
         page_text = (params.get("page") or "1").strip()
         if not page_text.isdigit() or not 1 <= int(page_text) <= MAX_PAGE:
             raise BadParameter(f"bad page number {params.get('page')!r}", hint=f"a whole number from 1 to {MAX_PAGE}")
-        return cls(status=status, sex=sex, age=age, page=int(page_text), **values)
+        literal = str(params.get("literal", "")).strip().lower() in ("1", "true", "on", "yes")
+        return cls(status=status, sex=sex, age=age, page=int(page_text), literal=literal, **values)
 
     @property
     def age_years(self) -> float | None:

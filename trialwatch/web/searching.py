@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,6 +52,11 @@ class SearchPage:
     suggestion_text: str | None = None
     #: True when the search as typed found nothing and `hits` are those of `suggestion`
     corrected: bool = False
+    #: what was read out of the words ("lupus", "in France"), and the words no trial mentions
+    understood: tuple[str, ...] = ()
+    unmatched: tuple[str, ...] = ()
+    #: the trial the words named, when they are nothing but its NCT id: the page to go to
+    named_trial: str | None = None
 
     @property
     def first(self) -> int:
@@ -73,6 +79,9 @@ FIELD_WORDS = {
 }
 
 
+_ONLY_AN_ID = re.compile(r"\s*(?:nct[\s-]?)?\d{8}\s*", re.IGNORECASE)
+
+
 def search_request(form: SearchForm, limit: int) -> SearchRequest:
     """The search library's request for a form."""
     from search.models import SearchRequest
@@ -86,6 +95,7 @@ def search_request(form: SearchForm, limit: int) -> SearchRequest:
         age=form.age_years,
         sex=form.sex or None,  # type: ignore[arg-type]
         limit=limit,
+        literal=form.literal,
     )
 
 
@@ -140,6 +150,9 @@ def run_search(data_dir: Path, form: SearchForm) -> SearchPage:
         suggestion=suggested,
         suggestion_text=suggestion_text(form, suggested, response.suggestion.text) if response.suggestion else None,
         corrected=response.corrected,
+        understood=response.understood,
+        unmatched=response.unmatched,
+        named_trial=hits[0].nct_id if len(hits) == 1 and _ONLY_AN_ID.fullmatch(form.q) else None,
     )
 
 
