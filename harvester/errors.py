@@ -12,6 +12,8 @@ class TrialwatchError(Exception):
 
     #: a short hint on how to fix the problem, shown after the message
     hint: str | None = None
+    #: whether the fault may pass by itself (a cron job should try again later: exit 75)
+    transient: bool = False
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -38,6 +40,8 @@ class RegistryError(TrialwatchError):
 class RegistryUnavailable(RegistryError):
     """Connection errors, timeouts and 5xx answers that persisted through every retry."""
 
+    transient = True
+
     hint = "check your network or --api-url, then try again later"
 
 
@@ -56,7 +60,9 @@ class StudyNotFound(RegistryError):
 
 
 class BadResponse(RegistryError):
-    """An answer that is not what the API promises (not JSON, wrong shape) even after retries."""
+    """An answer that is not what the API promises (not JSON, wrong shape, endless paging) even after retries."""
+
+    transient = True
 
 
 class NotATrialPage(RegistryError):
@@ -81,6 +87,7 @@ class LockedError(TrialwatchError):
     """Another trialwatch process holds the lock on the store or index."""
 
     hint = "another trialwatch run is in progress; wait for it to finish"
+    transient = True
 
 
 class SearchIndexError(TrialwatchError):

@@ -3,7 +3,10 @@
 It implements what trialwatch relies on: `/version`, `/studies` (query.cond / query.intr / query.term as
 case-insensitive text matches, filter.overallStatus, filter.advanced `AREA[LastUpdatePostDate]RANGE[a,b]`,
 pageSize, opaque pageToken paging, countTotal on the first page) and `/studies/{nctId}` (404 for unknown ids).
-Faults are scripted with `fail_next(status, ...)`.
+Faults are scripted with `fail_next(status, ...)` (an error status, e.g. 429 with a long Retry-After),
+`endless_paging(mode)` (a new `nextPageToken` on every page, with the same studies or with none),
+`raw_next(body)` (a body served as is: deep or truncated JSON) and `pad_pages(size)` (oversized pages).
+Records may be derived variants without a readable NCT id (see tests/faults.py); they are still served.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ _RANGE = re.compile(r"AREA\[LastUpdatePostDate\]RANGE\[([^,\]]+),([^\]]+)\]")
 
 class FakeRegistry:
     def __init__(self, records: list[dict[str, Any]], data_timestamp: str = "2026-11-24T09:00:00") -> None:
-        self.records = {r["protocolSection"]["identificationModule"]["nctId"]: r for r in records}
+        self.set_records(records)
         self.data_timestamp = data_timestamp
         self.requests: list[str] = []
         self._faults: deque[tuple[int, dict[str, str]]] = deque()
+        self._raw: deque[bytes] = deque()
+        self.endless: str | None = None
+        self.pad: int = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -43,7 +49,19 @@ class FakeRegistry:
         self._server.server_close()
 
     def set_records(self, records: list[dict[str, Any]]) -> None:
-        self.records = {r["protocolSection"]["identificationModule"]["nctId"]: r for r in records}
+        self.records = {_key(record, number): record for number, record in enumerate(records)}
+
+    def endless_paging(self, mode: str | None) -> None:
+        """'same': every page repeats the first page's studies with a fresh token; 'empty': empty pages."""
+        self.endless = mode
+
+    def raw_next(self, body: bytes, times: int = 1) -> None:
+        """Answer the next `times` requests with `body` as application/json, whatever it is."""
+        self._raw.extend([body] * times)
+
+    def pad_pages(self, size: int) -> None:
+        """Make every /studies page at least `size` bytes (a field the client does not read)."""
+        self.pad = size
 
     def fail_next(self, status: int, times: int = 1, headers: dict[str, str] | None = None, after: int = 0) -> None:
         """Answer the next `times` requests with `status` (e.g. 429 with Retry-After, 503), after serving `after`."""
@@ -59,7 +77,7 @@ class FakeRegistry:
             if any(params.get(key) and params[key].lower() not in text for key in ("query.cond", "query.intr", "query.term")):
                 continue
             statuses = set(re.split(r"[,|]", params["filter.overallStatus"])) if "filter.overallStatus" in params else None
-            if statuses and record["protocolSection"]["statusModule"]["overallStatus"] not in statuses:
+            if statuses and _status(record) not in statuses:
                 continue
             if (match := _RANGE.search(params.get("filter.advanced", ""))) and not _in_range(record, *match.groups()):
                 continue
@@ -69,12 +87,18 @@ class FakeRegistry:
     def _studies_page(self, params: dict[str, str]) -> dict[str, Any]:
         matching = self._matching(params)
         size = min(int(params.get("pageSize", 10)), 1000)
-        offset = int(base64.urlsafe_b64decode(params["pageToken"]).decode()) if "pageToken" in params else 0
+        paged = "pageToken" in params and not self.endless
+        offset = int(base64.urlsafe_b64decode(params["pageToken"]).decode()) if paged else 0
         page: dict[str, Any] = {"studies": matching[offset : offset + size]}
         if params.get("countTotal") == "true" and "pageToken" not in params:
             page["totalCount"] = len(matching)
         if offset + size < len(matching):
             page["nextPageToken"] = base64.urlsafe_b64encode(str(offset + size).encode()).decode()
+        if self.endless:
+            page["studies"] = matching[:size] if self.endless == "same" else []
+            page["nextPageToken"] = f"endless-{len(self.requests)}"
+        if self.pad:
+            page["padding"] = "x" * self.pad
         return page
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -99,6 +123,9 @@ class FakeRegistry:
                 if status:
                     self._send(status, f"status {status}".encode(), "text/plain", headers)
                     return
+                if registry._raw:
+                    self._send(200, registry._raw.popleft(), "application/json")
+                    return
                 url = urlsplit(self.path)
                 params = {key: values[-1] for key, values in parse_qs(url.query).items()}
                 path = url.path.removeprefix("/api/v2")
@@ -119,6 +146,26 @@ class FakeRegistry:
         return Handler
 
 
+def _status(record: dict[str, Any]) -> str | None:
+    try:
+        return record["protocolSection"]["statusModule"]["overallStatus"]
+    except (KeyError, TypeError):
+        return None
+
+
+def _key(record: dict[str, Any], number: int) -> str:
+    try:
+        nct_id = record["protocolSection"]["identificationModule"]["nctId"]
+    except (KeyError, TypeError):
+        nct_id = None
+    return nct_id if isinstance(nct_id, str) and nct_id else f"UNREADABLE{number:04d}"
+
+
 def _in_range(record: dict[str, Any], low: str, high: str) -> bool:
-    posted = record["protocolSection"]["statusModule"].get("lastUpdatePostDateStruct", {}).get("date", "")
+    try:
+        posted = record["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"]
+    except (KeyError, TypeError):
+        posted = ""
+    if not isinstance(posted, str):
+        posted = str(posted)
     return (low == "MIN" or posted >= low) and (high == "MAX" or posted <= high)

@@ -37,10 +37,25 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )
     @functools.wraps(command)
     def wrapper(*args: Any, data_dir: Path, api_url: str, **kwargs: Any) -> Any:
+        _check_api_url(api_url)
         settings = Settings(data_dir=data_dir, api_url=api_url.rstrip("/"))
         return command(*args, settings=settings, **kwargs)
 
     return wrapper
+
+
+def _check_api_url(api_url: str) -> None:
+    """An --api-url that cannot be an HTTP(S) base URL is a usage error (exit 2), found before any request."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(api_url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in api_url)
+        parts.port  # noqa: B018 (raises ValueError for a malformed port)
+    except ValueError:
+        valid = False
+    if not valid:
+        raise click.BadParameter(f"not an http(s) URL: {api_url!r}", param_hint="'--api-url'")
 
 
 def open_store(settings: Settings, *, load_snapshot: bool = True):
@@ -68,11 +83,15 @@ def http_options(command: Callable[..., Any]) -> Callable[..., Any]:
                   help="Retries after a 429, a 5xx, a timeout or a connection error, with exponential backoff.")
     @click.option("--timeout", type=click.FloatRange(1), default=30.0, show_default=True,
                   help="Seconds to wait for each phase of a request.")
+    @click.option("--max-wait", type=click.FloatRange(0), default=300.0, show_default=True,
+                  help="Give up at once when the server asks (Retry-After) to wait longer than this many seconds.")
     @functools.wraps(command)
-    def wrapper(*args: Any, min_interval: float, retries: int, timeout: float, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, min_interval: float, retries: int, timeout: float, max_wait: float,
+                **kwargs: Any) -> Any:
         from harvester.registry.http import HttpSettings
 
-        settings = HttpSettings(min_interval=min_interval, max_attempts=retries + 1, timeout=timeout)
+        settings = HttpSettings(min_interval=min_interval, max_attempts=retries + 1, timeout=timeout,
+                                max_wait=max_wait)
         return command(*args, http_settings=settings, **kwargs)
 
     return wrapper

@@ -71,6 +71,8 @@ class WatchResult:
     dropped: list[str] = field(default_factory=list)
     rejoined: list[str] = field(default_factory=list)
     error: str | None = None
+    #: whether the error may pass by itself (a registry fault rather than a rejected query)
+    transient: bool = False
 
     def add(self, summary: HarvestSummary) -> None:
         for name in ("fetched", "new", "changed", "unchanged", "skipped"):
@@ -84,6 +86,8 @@ class WatchResult:
                 f" unchanged {self.unchanged}")
         if self.full:
             text += f", {len(self.dropped)} no longer matched"
+        if self.skipped:
+            text += f", skipped {self.skipped} unreadable (asked for again next run)"
         return text
 
 
@@ -111,6 +115,8 @@ class RefreshSummary:
                 f" ({full} complete listing{'s' if full != 1 else ''}), fetched {self.total('fetched')}:"
                 f" new {self.total('new')}, changed {self.total('changed')}, unchanged {self.total('unchanged')};"
                 f" {self.events} change event{'s' if self.events != 1 else ''}, {dropped} no longer matched")
+        if skipped := self.total("skipped"):
+            text += f"; skipped {skipped} unreadable record{'s' if skipped != 1 else ''} (asked for again next run)"
         if self.failed:
             text += f"; {len(self.failed)} watch{'es' if len(self.failed) != 1 else ''} failed"
         if self.index:
@@ -132,7 +138,7 @@ class _ListingClient:
     def iter_pages(self, query: StudyQuery) -> Iterator[StudyPage]:
         for page in self._client.iter_pages(query):
             for study in page.studies:
-                with contextlib.suppress(KeyError, TypeError, InvalidNctId):  # harvest_query skips and reports it
+                with contextlib.suppress(KeyError, TypeError, AttributeError, InvalidNctId):  # harvest_query skips, reports it
                     self.listed.add(normalize_nct_id(study["protocolSection"]["identificationModule"]["nctId"]))
             yield page
 
@@ -236,10 +242,12 @@ def _refresh_watch(
         harvest = harvest_query(listing, store, query, kind=WATCH_RUN_KIND)  # type: ignore[arg-type]
         result.add(harvest)
         result.listed = len(listing.listed)
-        dropped = sorted(watches.members(watch) - listing.listed) if complete else []
+        # only a complete listing with nothing skipped shows which trials no longer match
+        dropped = sorted(watches.members(watch) - listing.listed) if complete and not harvest.skipped else []
         in_registry = {nct_id: _fetch_dropped(store, client, nct_id, harvest, result) for nct_id in dropped}
     except RegistryError as error:
         result.error = str(error)
+        result.transient = error.transient
         with store.transaction():
             watches.record_attempt(watch, run_id=run_id, error=str(error))
         if isinstance(error, RegistryUnavailable):
@@ -261,8 +269,14 @@ def _refresh_watch(
             add_event(store, key=f"{nct_id}:new:{watch.name}:r{run_id}", nct_id=nct_id, kind="new", watch=watch.name,
                       detected_at=now, run_id=run_id, new_version_id=latest_api_version_id(store, nct_id),
                       details={"trial": stored_facts(store, nct_id), "rejoined": True})
-        watches.record_success(watch, run_id=run_id, started_at=started_at, data_timestamp=harvest.data_timestamp,
-                               full=complete)
+        if harvest.skipped:  # the window stays where it was, so the skipped records are asked for again next run
+            watches.record_attempt(watch, run_id=run_id, error=f"{harvest.skipped} unreadable record(s) skipped")
+        else:
+            watches.record_success(watch, run_id=run_id, started_at=started_at,
+                                   data_timestamp=harvest.data_timestamp, full=complete)
+    if harvest.skipped:
+        logger.warning("watch %s: %d unreadable record(s) skipped; its window was not moved past them",
+                       watch.name, harvest.skipped)
     return result
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
@@ -106,6 +106,49 @@ class StudyQuery(BaseModel):
         return params
 
 
+@dataclass
+class PagingGuard:
+    """Stops a listing that would never end: a repeated page token, `stale_pages` pages in a row that bring no
+    new study, or more studies than the first page's ``totalCount`` plus a margin (a tenth, at least a page)."""
+
+    page_size: int
+    stale_pages: int = 3
+    seen_tokens: set[str] = field(default_factory=set)
+    seen_ids: set[str] = field(default_factory=set)
+    pages_without_new: int = 0
+    count: int = 0
+    total: int | None = None
+
+    def check(self, page: StudyPage) -> None:
+        """Raise `BadResponse` when the page after `page` should not be asked for."""
+        if page.total_count is not None and self.total is None:
+            self.total = page.total_count
+        self.count += len(page.studies)
+        ids = {_study_key(study) for study in page.studies}
+        new = ids - self.seen_ids
+        self.seen_ids |= new
+        self.pages_without_new = 0 if new else self.pages_without_new + 1
+        token = page.next_page_token
+        if token in self.seen_tokens:
+            raise BadResponse(f"/studies repeated page token {_preview(token)} on page {page.number}; paging stopped")
+        if self.pages_without_new >= self.stale_pages:
+            raise BadResponse(f"/studies pages {page.number - self.stale_pages + 1} to {page.number} brought no new"
+                              " study, yet the registry offers another page; paging stopped")
+        if self.total is not None and self.count > self.total + max(self.page_size, self.total // 10):
+            raise BadResponse(f"/studies returned {self.count} studies by page {page.number}, more than the"
+                              f" {self.total} it counted; paging stopped")
+        if token is not None:
+            self.seen_tokens.add(token)
+
+
+def _study_key(study: dict[str, Any]) -> str:
+    """The study's NCT id, or for a record without one a digest of its content (still new or not)."""
+    section = study.get("protocolSection")
+    module = section.get("identificationModule") if isinstance(section, dict) else None
+    nct_id = module.get("nctId") if isinstance(module, dict) else None
+    return nct_id if isinstance(nct_id, str) else f"#{hash(repr(study))}"
+
+
 class RegistryClient:
     """Talks to ClinicalTrials.gov API v2 at `base_url` through a `PoliteClient`.
 
@@ -149,20 +192,20 @@ class RegistryClient:
         """`GET /studies` page after page, following `nextPageToken` until a page has none.
 
         Every later request repeats the first one's parameters, minus ``countTotal``, plus ``pageToken``
-        (as the API requires). A page may hold no studies; paging goes on while there is a token.
+        (as the API requires). A page may hold no studies; paging goes on while there is a token, unless the
+        paging guards see a listing that would never end (`PagingGuard`): then `BadResponse` is raised after
+        the pages already yielded.
         """
         first_params: dict[str, str | int | bool] = {**FORMAT_PARAMS, **query.to_params()}
         later_params = {name: value for name, value in first_params.items() if name != "countTotal"}
         params = first_params
-        seen_tokens: set[str] = set()
+        guard = PagingGuard(page_size=query.page_size)
         for number in itertools.count(1):
             page = _study_page(self._http.get_json(f"{self.base_url}/studies", params), number)
             yield page
             if page.next_page_token is None:
                 return
-            if page.next_page_token in seen_tokens:
-                raise BadResponse(f"/studies repeated page token {page.next_page_token!r}; paging stopped")
-            seen_tokens.add(page.next_page_token)
+            guard.check(page)
             params = {**later_params, "pageToken": page.next_page_token}
 
     def close(self) -> None:

@@ -53,7 +53,8 @@ class HarvestSummary:
 
 
 def record_bytes(record: dict[str, Any]) -> bytes:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
+    """The record as stored: UTF-8 JSON; a lone surrogate (not encodable) is kept as its JSON escape."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
 
 
 def store_record(

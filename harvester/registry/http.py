@@ -12,6 +12,7 @@ import datetime as dt
 import email.utils
 import logging
 import random
+import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -52,6 +53,10 @@ class HttpSettings:
     max_attempts: int = 5
     backoff_base: float = 1.0
     backoff_max: float = 60.0
+    #: a Retry-After longer than this many seconds is not waited for: the request fails at once
+    max_wait: float = 300.0
+    #: a response body longer than this is refused (read as a stream, never whole); real pages are far smaller
+    max_body_bytes: int = 256 * 1024 * 1024
     user_agent: str = DEFAULT_USER_AGENT
 
     def __post_init__(self) -> None:
@@ -61,8 +66,10 @@ class HttpSettings:
             raise UsageError(f"timeout must be more than 0 s, not {self.timeout}")
         if self.max_attempts < 1:
             raise UsageError(f"max attempts must be 1 or more, not {self.max_attempts}")
-        if self.backoff_base < 0 or self.backoff_max < 0:
-            raise UsageError("backoff times must be 0 s or more")
+        if self.backoff_base < 0 or self.backoff_max < 0 or self.max_wait < 0:
+            raise UsageError("backoff and wait times must be 0 s or more")
+        if self.max_body_bytes < 1:
+            raise UsageError(f"the body size limit must be 1 byte or more, not {self.max_body_bytes}")
 
 
 def backoff_delay(retry: int, settings: HttpSettings, rng: random.Random) -> float:
@@ -98,6 +105,22 @@ def _parse_http_date(text: str | None) -> dt.datetime | None:
     except (TypeError, ValueError):
         return None
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 60:.1f} min" if seconds >= 120 else f"{seconds:.0f} s"
+
+
+def _is_name_resolution_failure(error: BaseException) -> bool:
+    """Whether a connection error comes from DNS (the host name cannot be resolved)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _first_line(text: str, limit: int = 300) -> str:
@@ -212,6 +235,12 @@ class PoliteClient:
             outcome = self._attempt(request, not_found=not_found, expect_json=expect_json)
             if not isinstance(outcome, _Failure):
                 return outcome
+            if outcome.retry_after is not None and outcome.retry_after > self.settings.max_wait:
+                raise outcome.error(
+                    f"{outcome.reason} from GET {request.url}: the registry asks to wait"
+                    f" {_duration(outcome.retry_after)}, more than the {_duration(self.settings.max_wait)}"
+                    " allowed (--max-wait)"
+                ) from outcome.cause
             if outcome.retry_after is not None:
                 wait = min(outcome.retry_after, self.settings.backoff_max)
             else:
@@ -230,10 +259,12 @@ class PoliteClient:
     ) -> tuple[httpx.Response, Any] | _Failure:
         """Send `request` once: a usable response and body, a retryable `_Failure`, or a raised final error."""
         try:
-            response = self._client.send(request)
+            response = self._send_capped(request)
         except httpx.TimeoutException as error:
             return _Failure(RegistryUnavailable, f"timed out ({type(error).__name__})", error)
         except (httpx.NetworkError, httpx.RemoteProtocolError) as error:
+            if _is_name_resolution_failure(error):  # retrying cannot make an unknown host known
+                raise RegistryUnavailable(f"cannot resolve the host of {request.url} ({error})") from error
             return _Failure(RegistryUnavailable, f"connection failed ({error})", error)
         except httpx.DecodingError as error:
             return _Failure(BadResponse, f"undecodable response body ({error})", error)
@@ -266,3 +297,26 @@ class PoliteClient:
             return response, response.json()
         except ValueError as error:  # JSONDecodeError, UnicodeDecodeError: a truncated or non-JSON body
             return _Failure(BadResponse, f"response body is not JSON ({error})", error)
+        except RecursionError as error:  # JSON nested deeper than any real record
+            return _Failure(BadResponse, "response body is JSON nested too deeply to read", error)
+
+    def _send_capped(self, request: httpx.Request) -> httpx.Response:
+        """Send `request` and read its body as a stream, refusing one over `max_body_bytes`."""
+        limit = self.settings.max_body_bytes
+        response = self._client.send(request, stream=True)
+        try:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise BadResponse(f"GET {request.url} answered a {declared}-byte body, over the {limit}-byte limit")
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise BadResponse(f"GET {request.url} answered a body over the {limit}-byte limit; not read")
+                chunks.append(chunk)
+        finally:
+            response.close()
+        headers = [(name, value) for name, value in response.headers.multi_items()
+                   if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks), request=response.request,
+                              extensions=response.extensions)

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from harvester.registry.coerce import coerce_record
 from harvester.errors import InvalidNctId, InvalidRecord
 from harvester.models import (
     Age,
@@ -66,12 +67,27 @@ def record_nct_id(record: Json) -> str | None:
 
 
 def parse_study(record: Json, provenance: Provenance | None = None) -> Trial:
-    """Map one API v2 study object to a `Trial`.
+    """Map one API v2 study object to a `Trial`, leniently and then strictly.
 
-    Raises `InvalidRecord` when the record has no (valid) NCT id; everything else is optional.
+    Fields of the wrong shape are first coerced or dropped (`harvester.registry.coerce`), each with a warning
+    naming the record and the field. Raises `InvalidRecord` when the record has no (valid) NCT id or still
+    cannot be read; everything else is optional.
     """
     if not isinstance(record, dict):
         raise InvalidRecord(f"a study record must be a JSON object, not {type(record).__name__}")
+    record, problems = coerce_record(record)
+    for problem in problems:
+        logger.warning("%s: %s", record_nct_id(record) or "a record without an NCT id", problem)
+    try:
+        return _parse_coerced(record, provenance)
+    except InvalidRecord:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:  # a shape no rule foresaw
+        name = record_nct_id(record) or "a record without an NCT id"
+        raise InvalidRecord(f"{name}: unreadable record ({type(error).__name__}: {error})"[:300]) from error
+
+
+def _parse_coerced(record: Json, provenance: Provenance | None) -> Trial:
     raw_id = record_nct_id(record)
     if raw_id is None:
         raise InvalidRecord("study record without protocolSection.identificationModule.nctId")

@@ -67,7 +67,8 @@ def canonical_api_hash(record: dict[str, Any]) -> str:
             for name in _UNORDERED_DERIVED_LISTS:
                 if isinstance(module.get(name), list):
                     module[name].sort(key=lambda item: json.dumps(item, sort_keys=True))
-    return content_hash(json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode())
+    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return content_hash(text.encode("utf-8", "backslashreplace"))
 
 
 def content_hash(data: bytes) -> str:

@@ -37,7 +37,8 @@ def harvest_pages(
       trialwatch harvest-pages NCT06965244
       trialwatch harvest-pages --from-store --min-interval 2
     """
-    from harvester.errors import UsageError
+    from harvester.errors import RegistryUnavailable, UsageError
+    from harvester.registry.http import PoliteClient
     from harvester.models import normalize_nct_id
     from harvester.pages.fetch import PageFetcher
     from harvester.pages.harvest import harvest_pages as harvest
@@ -52,6 +53,10 @@ def harvest_pages(
             ids = store.nct_ids()
             if not ids:
                 raise UsageError("the store holds no trials yet", hint="run trialwatch harvest first")
-        summary = harvest(fetcher, store, ids)
+        try:
+            summary = harvest(fetcher, store, ids)
+        except RegistryUnavailable as error:
+            error.hint = "check your network or --url-template, then try again later"
+            raise
         update_search_index(store, settings)
     click.echo(summary.line())

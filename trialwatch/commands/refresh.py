@@ -1,8 +1,9 @@
 """`trialwatch refresh`: bring every watch up to date; built to run from cron.
 
 Quiet on success (``--summary`` prints one line, ``-v`` tells more on stderr). On failure: one line on stderr and
-exit status 1, or 75 (EX_TEMPFAIL from sysexits.h: try again later) when the registry rate-limits or cannot be
-reached, or when another refresh (or an index build) holds the lock.
+exit status 1, or 75 (EX_TEMPFAIL from sysexits.h: try again later) for every fault that may pass by itself: the
+registry rate-limits, cannot be reached or answers garbage or endless paging, records were skipped as unreadable
+(asked for again next run), or another refresh (or an index build) holds the lock.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def refresh(names: tuple[str, ...], full: bool, full_every: int, page_size: int,
     Example crontab line (03:17 every night):
       17 3 * * * TRIALWATCH_DATA=$HOME/trialwatch trialwatch refresh --summary >> $HOME/trialwatch.log 2>&1
     """
-    from harvester.errors import LockedError, RegistryUnavailable, TrialwatchError
+    from harvester.errors import TrialwatchError
     from harvester.history.refresh import refresh as run_refresh
     from harvester.registry.client import RegistryClient
     from harvester.store.runlock import RefreshLock
@@ -88,16 +89,25 @@ def refresh(names: tuple[str, ...], full: bool, full_every: int, page_size: int,
                                      full_every_days=full_every, page_size=page_size,
                                      index_update=_index_update)
                 _notify(store, notify_url, *before, names=names, http_settings=http_settings)
-    except (RegistryUnavailable, LockedError) as error:
+    except TrialwatchError as error:
         failure = CommandFailed(error)
-        failure.exit_code = EX_TEMPFAIL  # type: ignore[misc]
+        if error.transient:
+            failure.exit_code = EX_TEMPFAIL  # type: ignore[misc]
         raise failure from error
     if summary or verbose or logger.isEnabledFor(logging.INFO):  # -v here or before the command name
         click.echo(result.line() + (f"; {lock.taken_over}" if lock.taken_over else ""))
     if result.failed:
         first = result.failed[0]
         more = f" (and {len(result.failed) - 1} more)" if len(result.failed) > 1 else ""
-        raise TrialwatchError(f"watch {first.name} failed: {first.error}{more}")
+        failure = CommandFailed(TrialwatchError(f"watch {first.name} failed: {first.error}{more}"))
+        if any(watch.transient for watch in result.failed):
+            failure.exit_code = EX_TEMPFAIL  # type: ignore[misc]
+        raise failure
+    if skipped := result.total("skipped"):
+        failure = CommandFailed(TrialwatchError(
+            f"{skipped} unreadable record{'s' if skipped != 1 else ''} skipped; they are asked for again next run"))
+        failure.exit_code = EX_TEMPFAIL  # type: ignore[misc]
+        raise failure
 
 
 def _events_before(store):
