@@ -112,9 +112,11 @@ def test_pages_without_new_studies_stop_paging(clock, label, studies_for):
 
 def test_a_repeated_token_stops_paging(clock):
     pages = iter([{"studies": REAL[:1], "nextPageToken": "a"}, {"studies": REAL[1:2], "nextPageToken": "a"}])
-    with client_for(lambda request: httpx.Response(200, json=next(pages)), clock) as client:
-        with pytest.raises(BadResponse, match="repeated page token"):
-            list(client.iter_pages(StudyQuery(term="lupus")))
+    with (
+        client_for(lambda request: httpx.Response(200, json=next(pages)), clock) as client,
+        pytest.raises(BadResponse, match="repeated page token"),
+    ):
+        list(client.iter_pages(StudyQuery(term="lupus")))
 
 
 def test_more_studies_than_the_first_page_counted_stops_paging(clock):

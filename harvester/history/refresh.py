@@ -138,7 +138,8 @@ class _ListingClient:
     def iter_pages(self, query: StudyQuery) -> Iterator[StudyPage]:
         for page in self._client.iter_pages(query):
             for study in page.studies:
-                with contextlib.suppress(KeyError, TypeError, AttributeError, InvalidNctId):  # harvest_query skips, reports it
+                # a study without a readable id: harvest_query skips and reports it
+                with contextlib.suppress(KeyError, TypeError, AttributeError, InvalidNctId):
                     self.listed.add(normalize_nct_id(study["protocolSection"]["identificationModule"]["nctId"]))
             yield page
 

@@ -123,7 +123,7 @@ def _leaf(value: Any, shape: str, path: str, problems: list[Problem]) -> Any:
             return _MISSING
         return value
     wanted = {INT: (int,), NUMBER: (int, float), BOOL: (bool,)}[shape]
-    if isinstance(value, bool) and shape != BOOL or not isinstance(value, wanted):
+    if (isinstance(value, bool) and shape != BOOL) or not isinstance(value, wanted):
         return _drop(path, value, f"an {shape}" if shape == INT else f"a {shape}", problems)
     return value
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from harvester.registry.coerce import coerce_record
 from harvester.errors import InvalidNctId, InvalidRecord
 from harvester.models import (
     Age,
@@ -30,6 +29,7 @@ from harvester.models import (
     Trial,
     normalize_nct_id,
 )
+from harvester.registry.coerce import coerce_record
 from harvester.registry.criteria import parse_criteria
 
 logger = logging.getLogger(__name__)

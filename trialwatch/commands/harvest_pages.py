@@ -38,7 +38,6 @@ def harvest_pages(
       trialwatch harvest-pages --from-store --min-interval 2
     """
     from harvester.errors import RegistryUnavailable, UsageError
-    from harvester.registry.http import PoliteClient
     from harvester.models import normalize_nct_id
     from harvester.pages.fetch import PageFetcher
     from harvester.pages.harvest import harvest_pages as harvest
