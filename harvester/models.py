@@ -166,6 +166,13 @@ class MeshTerm(Model):
     term: str
 
 
+class FoundTerm(Model):
+    """A MeSH term the registry assigned and the record's own words it found it as (``browseLeaves[].asFound``)."""
+
+    term: str
+    as_found: str
+
+
 class Intervention(Model):
     type: str | None = None
     name: str
@@ -277,6 +284,8 @@ class Trial(Model):
     keywords: list[str] = Field(default_factory=list)
     condition_mesh: list[MeshTerm] = Field(default_factory=list)
     condition_mesh_ancestors: list[MeshTerm] = Field(default_factory=list)
+    #: the condition MeSH terms with the phrases of the record the registry found them as
+    condition_found: list[FoundTerm] = Field(default_factory=list)
     intervention_mesh: list[MeshTerm] = Field(default_factory=list)
     intervention_mesh_ancestors: list[MeshTerm] = Field(default_factory=list)
 

@@ -1,13 +1,15 @@
 """Text analysis for the index: how field values and query words become terms.
 
-The same analyzer runs at index and at query time, so normalisation done here (accent folding, stemming, status and
-phase spellings) needs no query rewriting. Whoosh pickles the schema, analyzers included, into the index, so every
-class and function used here must stay importable under its name.
+The same analyzer runs at index and at query time, so normalisation done here (accent folding, British spellings,
+stemming, status and phase spellings) needs no query rewriting. Whoosh pickles the schema, analyzers included, into
+the index, so every class and function used here must stay importable under its name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import functools
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from whoosh.analysis import (
@@ -30,6 +32,23 @@ _SECTION_GAP = 100
 #: a keyword value: anything between whitespace and commas
 _KEYWORD_PATTERN = r"[^\s,]+"
 _ROMAN_NUMERALS = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+#: British spelling patterns of medical words that `breame`'s word list lacks (septicaemia, oesophageal, ...), as
+#: described in the usual references on British and American spelling differences; applied when the list has no entry
+_BRITISH_PATTERNS = (
+    (re.compile(r"aemi"), "emi"),
+    (re.compile(r"^haem"), "hem"),
+    (re.compile(r"paed"), "ped"),
+    (re.compile(r"^(?:oe)(soph|dem|str)"), r"e\1"),
+    (re.compile(r"^coeliac"), "celiac"),
+    (re.compile(r"^foet"), "fet"),
+    (re.compile(r"(rrh|pn)oea"), r"\1ea"),
+    (re.compile(r"^(an)?aesth"), r"\1esth"),
+    (re.compile(r"^aetiol"), "etiol"),
+    (re.compile(r"gynaec"), "gynec"),
+    (re.compile(r"^caesar"), "cesar"),
+    (re.compile(r"(?<=\w{4})is(e|ed|es|ing|ation|ations)$"), r"iz\1"),
+    (re.compile(r"(?<=\w{3})ys(e|ed|es|ing)$"), r"yz\1"),
+)
 
 
 class NormalizeFilter(Filter):
@@ -42,6 +61,28 @@ class NormalizeFilter(Filter):
         for token in tokens:
             token.text = self.normalize(token.text)
             yield token
+
+
+@functools.cache
+def _british_to_american() -> Mapping[str, str]:
+    from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
+
+    return BRITISH_ENGLISH_SPELLINGS  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=65536)
+def american_spelling(word: str) -> str:
+    """``leukaemia`` -> ``leukemia``, ``tumours`` -> ``tumors``, ``randomised`` -> ``randomized`` (lowercase words).
+
+    `breame`'s list of British spellings first, then the patterns of medical words it lacks. A pattern that turns a
+    word into a non-word does no harm: queries and documents are normalised alike, only two words made one would.
+    """
+    american = _british_to_american().get(word)
+    if american is not None:
+        return american
+    for pattern, replacement in _BRITISH_PATTERNS:
+        word = pattern.sub(replacement, word)
+    return word
 
 
 def status_term(text: str) -> str:
@@ -58,19 +99,20 @@ def phase_term(text: str) -> str:
 
 
 def text_analyzer() -> Analyzer:
-    """Prose (titles, summaries, criteria): words, lowercased, accent-folded, stop words dropped, stemmed."""
+    """Prose (titles, summaries, criteria): words, lowercased, accent-folded, stop words dropped, American
+    spelling, stemmed."""
+    return name_analyzer() | StemFilter()
+
+
+def name_analyzer() -> Analyzer:
+    """Names (drugs, conditions, sponsors, places): like prose but not stemmed, so spelling suggestions are words."""
     return (
         RegexTokenizer()
         | LowercaseFilter()
         | CharsetFilter(accent_map)
         | StopFilter(stoplist=STOP_WORDS)
-        | StemFilter()
+        | NormalizeFilter(american_spelling)
     )
-
-
-def name_analyzer() -> Analyzer:
-    """Names (drugs, conditions, sponsors, places): like prose but not stemmed, so spelling suggestions are words."""
-    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter(stoplist=STOP_WORDS)
 
 
 def keyword_analyzer(normalize: Callable[[str], str]) -> Analyzer:

@@ -18,6 +18,7 @@ from index.documents import trial_document
 from index.lock import DEFAULT_LOCK_TIMEOUT, writer_lock
 from index.schema import SCHEMA_VERSION, build_schema
 from index.storage import IndexLocation, IndexState, read_state, write_state
+from index.vocabulary import VocabularyBuilder
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +128,10 @@ def _readable_trials(store: Store, nct_ids: Iterable[str] | None = None) -> Iter
 
 
 def _write(generation: Path, trials: Iterable[Trial], *, create: bool, processes: int) -> int:
-    """Add (or replace, by NCT id) one document per trial in the Whoosh index at `generation`; commit once."""
+    """Add (or replace, by NCT id) one document per trial in the Whoosh index at `generation`; commit once.
+
+    The vocabulary the trials teach (`index.vocabulary`) is saved beside it.
+    """
     from whoosh.index import create_in, open_dir
 
     try:
@@ -139,8 +143,10 @@ def _write(generation: Path, trials: Iterable[Trial], *, create: bool, processes
         else:
             writer = index.writer(limitmb=WRITER_MEMORY_MB, compound=COMPOUND_SEGMENTS)
         count = 0
+        vocabulary = VocabularyBuilder() if create else VocabularyBuilder.resumed(generation)
         try:
             for trial in trials:
+                vocabulary.add(trial)
                 if create:
                     writer.add_document(**trial_document(trial))
                 else:
@@ -150,6 +156,7 @@ def _write(generation: Path, trials: Iterable[Trial], *, create: bool, processes
             writer.cancel()
             raise
         writer.commit()
+        vocabulary.save(generation)
     except OSError as error:
         raise SearchIndexError(f"cannot write the search index in {generation}: {error}") from error
     return count

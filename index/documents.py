@@ -24,9 +24,8 @@ def trial_document(trial: Trial) -> dict[str, Any]:
     eligibility = trial.eligibility
     sections = {
         "title": _join((trial.brief_title, trial.acronym, trial.official_title), separator=" / "),
-        "conditions": _join((
-            *trial.conditions, *trial.keywords, *_terms(trial.condition_mesh), *_terms(trial.condition_mesh_ancestors),
-        )),
+        "conditions": _join((*trial.conditions, *trial.keywords, *_terms(trial.condition_mesh))),
+        "ancestors": _join(_terms(trial.condition_mesh_ancestors)),
         "drugs": _drugs(trial),
         # the registry's summary and, when a trial page is stored, the page's plain-language summary
         "summary": _join((trial.brief_summary, trial.page.plain_language_summary if trial.page else None), "\n"),
@@ -34,7 +33,9 @@ def trial_document(trial: Trial) -> dict[str, Any]:
         "countries": _join(trial.countries()),
     }
     document: dict[str, Any] = {
-        **sections,
+        **{name: sections[name] for name in ("drugs", "summary", "sponsor", "countries")},
+        # the `conditions` field holds the MeSH ancestors too, at full weight: `condition:neoplasms` finds every cancer
+        "conditions": _join((sections["conditions"], sections["ancestors"])),
         "nct_id": trial.nct_id,
         "text": weighted_text((weight, sections[name]) for name, weight in TEXT_WEIGHTS.items()),
         "title": trial.title,
@@ -49,6 +50,7 @@ def trial_document(trial: Trial) -> dict[str, Any]:
         "min_age": eligibility.minimum_age.years if eligibility.minimum_age else 0.0,
         "max_age": eligibility.maximum_age.years if eligibility.maximum_age else NO_MAXIMUM_AGE,
         "sex": eligibility.sex or "ALL",
+        "age_groups": " ".join(eligibility.std_ages),
         "cities": _join(location.city for location in trial.locations if location.city),
         "last_update": _datetime(trial.last_update_posted),
         "start_date": _datetime(trial.start_date.earliest() if trial.start_date else None),

@@ -29,13 +29,15 @@ from index.analysis import (
     text_analyzer,
 )
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: the weight of each section of the `text` field
 TEXT_WEIGHTS = {
     "title": 4.0,
     "conditions": 3.0,
     "drugs": 3.0,
+    # the conditions' MeSH ancestors: "skin diseases" finds a cutaneous lupus trial, below those saying it
+    "ancestors": 1.0,
     "summary": 1.0,
     "sponsor": 1.0,
     "countries": 1.0,
@@ -80,6 +82,8 @@ def build_schema() -> Schema:
         min_age=COLUMN(NumericColumn("d", default=0.0)),
         max_age=COLUMN(NumericColumn("d", default=NO_MAXIMUM_AGE)),
         sex=ID(analyzer=code),
+        # the registry's age groups (stdAges): child, adult, older_adult
+        age_groups=KEYWORD(analyzer=keyword_analyzer(status_term)),
         countries=_text(names),
         cities=_text(names),
         last_update=DATETIME(stored=True, sortable=True),

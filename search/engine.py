@@ -16,10 +16,12 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from index.storage import open_index
+from index.vocabulary import Vocabulary, load_vocabulary
+from search import bestmatch
 from search.eligibility import AdmitsAge
 from search.fastpath import FastSearch, Unsupported
 from search.models import SearchRequest, SearchResponse, SearchResult
-from search.query import CompiledRequest, compile_request
+from search.query import DEFAULT_FIELD, CompiledRequest, compile_request
 from search.ranking import SaturatedTfIdf
 from search.snippets import SEARCHED_FIELDS, Words, query_words, trial_snippets
 from search.suggest import suggest
@@ -52,21 +54,34 @@ def search(data_dir: Path, request: SearchRequest) -> SearchResponse:
 def run_search(searcher: Searcher, request: SearchRequest) -> SearchResponse:
     """Search with an open searcher (reuse one from `open_searcher` for many searches).
 
-    When a word is in no trial, the response carries a suggestion; when the request also found nothing, the
-    results are those of the suggestion and `corrected` says so.
+    When a word is in no trial, the response carries a suggestion; when the suggestion is confident, the results are
+    those of the suggestion and `corrected` says so.
     """
     understood = Understood(request) if request.literal else understand(request, _places_in(searcher))
     request = understood.request
-    compiled = compile_request(request, searcher.schema)
-    results, total = _execute(searcher, request, compiled)
-    suggestion = suggest(searcher.reader(), request, compiled.text)
+    vocabulary = vocabulary_of(searcher)
+    compiled = compile_request(request, searcher.schema, vocabulary)
+    suggestion = suggest(searcher.reader(), request, compiled.text, vocabulary)
     unmatched = _unmatched_words(request.query, compiled.text, searcher.reader())
-    if suggestion is not None and not results:
-        results, total = _execute(searcher, suggestion.request, compile_request(suggestion.request, searcher.schema))
-        return SearchResponse(request=request, results=results, total=total, suggestion=suggestion, corrected=True,
-                              understood=understood.notes, unmatched=unmatched)
-    return SearchResponse(request=request, results=results, total=total, suggestion=suggestion,
+    corrected = suggestion is not None and suggestion.confident and not request.literal
+    if suggestion is not None and corrected:
+        results, total = _execute(searcher, suggestion.request,
+                                  compile_request(suggestion.request, searcher.schema, vocabulary))
+    else:
+        results, total = _execute(searcher, request, compiled)
+        if suggestion is not None and not results:  # nothing to lose
+            corrected = True
+            results, total = _execute(searcher, suggestion.request,
+                                      compile_request(suggestion.request, searcher.schema, vocabulary))
+    return SearchResponse(request=request, results=results, total=total, suggestion=suggestion, corrected=corrected,
                           understood=understood.notes, unmatched=unmatched)
+
+
+def vocabulary_of(searcher: Searcher) -> Vocabulary | None:
+    """The vocabulary learned with the searcher's index (`index.vocabulary`), None for an index in memory."""
+    storage = getattr(getattr(searcher, "_ix", None), "storage", None)
+    folder = getattr(storage, "folder", None)
+    return load_vocabulary(Path(folder)) if folder else None
 
 
 def _places_in(searcher: Searcher) -> PlaceLookup:
@@ -114,9 +129,14 @@ def _unmatched_words(text: str, parsed: query.Query | None, reader: IndexReader)
         text[leaf.startchar : leaf.endchar]
         for leaf in parsed.leaves()
         if isinstance(leaf, query.Term) and leaf.startchar is not None
-        and reader.doc_frequency(leaf.fieldname, leaf.text) == 0
+        and not any(reader.doc_frequency(field, leaf.text) for field in _fields_searched(leaf.fieldname))
     ]
     return tuple(dict.fromkeys(missing))
+
+
+def _fields_searched(field: str) -> tuple[str, ...]:
+    """Where a word of the query text is looked for: plain words in the criteria too."""
+    return (field, *bestmatch.CRITERIA_FIELDS) if field == DEFAULT_FIELD else (field,)
 
 
 def _execute(
@@ -126,6 +146,9 @@ def _execute(
     if compiled.scored is None:
         ranked, total = _newest_first(searcher, compiled, request.limit)
         words: Words = {}
+    elif compiled.best is not None:
+        ranked, total = _best_match_first(searcher, compiled, compiled.best, request.limit)
+        words = query_words(compiled.scored, searcher.reader())
     else:
         ranked, total = _best_first(searcher, compiled, request.limit, request.count)
         words = query_words(compiled.scored, searcher.reader())
@@ -144,6 +167,20 @@ def _best_first(searcher: Searcher, compiled: CompiledRequest, limit: int, count
     searcher.search_with_collector(compiled.scored, collector)
     hits = collector.results()
     return [(hit.docnum, hit.score) for hit in hits], len(hits) if count else None
+
+
+def _best_match_first(
+    searcher: Searcher, compiled: CompiledRequest, best: bestmatch.BestMatch, limit: int
+) -> tuple[Ranked, int]:
+    fast: FastSearch | None
+    try:
+        fast = FastSearch(searcher)
+    except Unsupported:
+        fast = None
+    within = _documents(searcher, compiled.filter, fast)
+    allow = AdmitsAge(searcher.reader(), compiled.age) if compiled.age is not None else None
+    exclude = _documents(searcher, compiled.mask, fast)
+    return bestmatch.top(searcher, best, limit, within, allow, exclude)
 
 
 def _fast_best_first(

@@ -55,7 +55,7 @@ def _result_block(result: SearchResult, mark: Callable[[str], str]) -> str:
         more = len(result.drugs) - MAX_DRUGS_SHOWN
         lines.append(_wrap(f"drugs: {shown}" + (f" (+{more} more)" if more > 0 else "")))
     # the title is on the first line already
-    lines.extend(_wrap(f"{snippet.field}: {snippet.marked(mark)}") for snippet in result.snippets
+    lines.extend(_wrap(f"{snippet.label}: {snippet.marked(mark)}") for snippet in result.snippets
                  if snippet.field != "title")
     return "\n".join(lines)
 

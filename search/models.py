@@ -17,7 +17,11 @@ from harvester.errors import UsageError
 #: what a status filter accepts besides the registry's statuses: any status in which a patient can still join
 OPEN_STATUS = "open"
 MAX_AGE = 150
+#: the registry's age groups (stdAges), lowercase: child (0-17), adult (18-64), older_adult (65+)
+AGE_GROUPS = ("child", "adult", "older_adult")
 MAX_LIMIT = 10_000
+#: how a snippet from the criteria is introduced
+SNIPPET_LABELS = {"exclusion": "excluded if", "inclusion": "included if"}
 
 
 @dataclass(frozen=True)
@@ -43,12 +47,14 @@ class SearchRequest:
     nct_ids: tuple[str, ...] = ()
     #: keep only trials whose age limits admit a person of this age (years)
     age: float | None = None
+    #: keep only trials for one of these age groups, the registry's stdAges: ``child``, ``adult``, ``older_adult``
+    age_groups: tuple[str, ...] = ()
     #: keep only trials open to this sex (trials for all sexes included)
     sex: Literal["female", "male"] | None = None
     limit: int = 10
     #: count every matching trial (`SearchResponse.total`); costs a pass over all matches
     count: bool = True
-    #: take the query text as written: no filters read out of it (`search.understand`)
+    #: take the query text as written: no filters read out of it (`search.understand`), no correction run
     literal: bool = False
 
     def __post_init__(self) -> None:
@@ -56,6 +62,9 @@ class SearchRequest:
             raise UsageError(f"age {self.age:g} is out of range", hint=f"give an age in years from 0 to {MAX_AGE}")
         if self.sex not in (None, "female", "male"):
             raise UsageError(f"unknown sex {self.sex!r}", hint="female or male")
+        unknown = [group for group in self.age_groups if group.lower().replace("-", "_") not in AGE_GROUPS]
+        if unknown:
+            raise UsageError(f"unknown age group {unknown[0]!r}", hint="one of: " + ", ".join(AGE_GROUPS))
         if not 1 <= self.limit <= MAX_LIMIT:
             raise UsageError(f"limit {self.limit} is out of range", hint=f"from 1 to {MAX_LIMIT}")
 
@@ -74,6 +83,11 @@ class Snippet:
     field: str
     text: str
     highlights: list[tuple[int, int]]
+
+    @property
+    def label(self) -> str:
+        """What the field says of a patient: ``excluded if``, ``included if``, else the field's name."""
+        return SNIPPET_LABELS.get(self.field, self.field)
 
     def marked(self, mark: Callable[[str], str] = _markdown_bold) -> str:
         """The text with every highlighted word passed through `mark` (by default ``**word**``)."""
@@ -105,6 +119,8 @@ class Suggestion:
 
     request: SearchRequest
     text: str
+    #: sure enough to be run instead of the words as typed (`search.suggest`)
+    confident: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,7 +131,7 @@ class SearchResponse:
     total: int | None
     #: a "did you mean" correction when some word is in no indexed trial
     suggestion: Suggestion | None = None
-    #: True when the request found nothing and `results` come from `suggestion.request` instead
+    #: True when `results` come from `suggestion.request` instead: a confident correction of words no trial mentions
     corrected: bool = False
     #: what was read out of the query text, e.g. ("lupus", "in France", "recruiting"); empty when taken literally
     understood: tuple[str, ...] = ()

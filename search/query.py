@@ -1,8 +1,9 @@
 """Search syntax -> Whoosh queries: the QUERY text, the options that narrow it, and the filters.
 
-QUERY is plain words (all must match, in the weighted `text` field: titles, conditions, keywords, drugs, summary,
-sponsors, countries), ``"quoted phrases"``, ``field:word`` with friendly field names (`FIELD_ALIASES`),
-``criterion:`` for either criteria list, and ``AND`` / ``OR`` / ``NOT`` with parentheses.
+QUERY is plain words (best match, `search.bestmatch`: in the weighted `text` field (titles, conditions, keywords,
+drugs, summary, sponsors, countries), the criteria and the registry's vocabulary), ``"quoted phrases"``,
+``field:word`` with friendly field names (`FIELD_ALIASES`), ``criterion:`` for either criteria list, and ``AND`` /
+``OR`` / ``NOT`` with parentheses; phrases, fields and explicit groups must match.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from harvester.errors import QuerySyntaxError
 from harvester.statuses import OverallStatus
 from index.analysis import phase_term, status_term
 from index.schema import OPEN_TERM
+from index.vocabulary import Vocabulary
+from search.bestmatch import BestMatch, best_match
 from search.models import SearchRequest
 
 #: the field plain words search
@@ -93,12 +96,19 @@ class CompiledRequest:
     mask: query.Query | None
     #: trials must admit a person of this age
     age: float | None
+    #: the plain words as best-match clauses, when the text has any at its top level (then `scored` is only used to
+    #: find the searched words)
+    best: BestMatch | None = None
 
 
-def compile_request(request: SearchRequest, schema: Schema) -> CompiledRequest:
-    """Parse and combine every part of a request. Raises `QuerySyntaxError`."""
+def compile_request(request: SearchRequest, schema: Schema, vocabulary: Vocabulary | None = None) -> CompiledRequest:
+    """Parse and combine every part of a request, reading plain words with the index's `vocabulary`.
+
+    Raises `QuerySyntaxError`.
+    """
     text = parse_query(request.query, schema) if request.query.strip() else None
-    parts = [text] if text is not None else []
+    plain, required = _plain_and_required(text)
+    parts = list(required)
     for field, value in (("drugs", request.drug), ("conditions", request.condition), ("sponsor", request.sponsor)):
         if value:
             parts.append(words_query(schema, field, value, phrase=False))
@@ -120,9 +130,16 @@ def compile_request(request: SearchRequest, schema: Schema) -> CompiledRequest:
         filters.append(words_query(schema, "cities", request.city, phrase=True))
     if request.nct_ids:
         filters.append(query.Or([query.Term("nct_id", nct_id) for nct_id in request.nct_ids]))
+    if request.age_groups:
+        filters.append(query.Or([query.Term("age_groups", status_term(group)) for group in request.age_groups]))
     other_sex = {"female": "male", "male": "female"}.get(request.sex or "")
+    best = None
+    if plain:
+        best = best_match(request.query, plain, query.And(parts).normalize() if parts else None, schema, vocabulary)
+        parts = [best.as_query()]
     return CompiledRequest(
         text=text,
+        best=best,
         scored=query.And(parts).normalize() if parts else None,
         filter=query.And(filters).normalize() if filters else None,
         # a trial for all sexes (or not saying) admits everyone
@@ -142,6 +159,22 @@ def words_query(schema: Schema, field: str, text: str, *, phrase: bool) -> query
     if phrase:
         return query.Phrase(field, words)
     return query.And([query.Term(field, word) for word in words])
+
+
+def _plain_and_required(parsed: query.Query | None) -> tuple[list[query.Query], list[query.Query]]:
+    """The plain words of a parsed query (as `_best_match` left them) and the parts that must match."""
+    if parsed is None:
+        return [], []
+    if _is_plain_word(parsed):
+        return [parsed], []
+    if type(parsed) is query.Or and parsed.scale == COORDINATION and all(map(_is_plain_word, parsed.subqueries)):
+        return list(parsed.subqueries), []
+    if type(parsed) is query.And:
+        plain = [part for part in parsed.subqueries if type(part) is query.Or and part.scale == COORDINATION
+                 and all(map(_is_plain_word, part.subqueries))]
+        if len(plain) == 1:
+            return list(plain[0].subqueries), [part for part in parsed.subqueries if part is not plain[0]]
+    return [], [parsed]
 
 
 def _best_match(parsed: query.Query) -> query.Query:

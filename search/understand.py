@@ -1,4 +1,4 @@
-"""What a patient typed -> a search request: NCT ids, statuses, phases, sex and places become filters.
+"""What a patient typed -> a search request: NCT ids, statuses, phases, age groups, sex and places become filters.
 
 "skin lupus trials in France still recruiting" is read as the words ``skin lupus`` with the filters country France
 and status recruiting. Only plain text is read this way: a query with field syntax (``drug:x``), quotes or
@@ -41,6 +41,10 @@ _STATUS_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("open to enrolment", (OPEN_STATUS,)),
     ("open to enrollment", (OPEN_STATUS,)),
     ("still open", (OPEN_STATUS,)),
+    ("open trials", (OPEN_STATUS,)),
+    ("open trial", (OPEN_STATUS,)),
+    ("open studies", (OPEN_STATUS,)),
+    ("open study", (OPEN_STATUS,)),
     ("completed", ("completed",)),
     ("finished", ("completed",)),
     ("terminated", ("terminated",)),
@@ -53,17 +57,33 @@ _SEX_WORDS = {
     "women": "female", "woman": "female", "female": "female", "females": "female", "girls": "female",
     "men": "male", "man": "male", "male": "male", "males": "male", "boys": "male",
 }
+#: age-group words -> the registry's age groups (stdAges), longest phrases first
+_AGE_PHRASES: tuple[tuple[str, str], ...] = (
+    ("older adults", "older_adult"), ("older adult", "older_adult"), ("older people", "older_adult"),
+    ("elderly", "older_adult"), ("seniors", "older_adult"),
+    ("adults", "adult"), ("adult", "adult"), ("grown ups", "adult"),
+    ("children", "child"), ("child", "child"), ("childrens", "child"), ("kids", "child"), ("kid", "child"),
+    ("paediatric", "child"), ("pediatric", "child"), ("paediatrics", "child"), ("pediatrics", "child"),
+    ("teenagers", "child"), ("teenager", "child"), ("teens", "child"), ("adolescents", "child"),
+    ("adolescent", "child"), ("infants", "child"), ("babies", "child"), ("toddlers", "child"), ("minors", "child"),
+)
+_AGE_NOTES = {"child": "children (under 18)", "adult": "adults (18 to 64)", "older_adult": "older adults (65+)"}
 #: the words around what a patient is looking for: they name no trial, so they would only blur the ranking
 _QUESTION_PHRASES = (
-    "is there a trial for", "are there trials for", "are there any trials for", "is there a study for",
-    "can i join", "could i join", "how can i join", "would i be excluded if i am on", "would i be excluded if i'm on",
-    "am i eligible", "new treatments for", "new treatment for", "treatments for", "looking for", "i am on", "i'm on",
-    "i have", "for me", "near me",
+    "is there a trial for", "is there any trial for", "are there trials for", "are there any trials for",
+    "is there a study for", "are there any studies for", "what trials are there for", "any trials for",
+    "can i join", "could i join", "how can i join", "i want to join", "would i be excluded if i am on",
+    "would i be excluded if i'm on", "would i be excluded if i take", "would i be excluded if",
+    "am i eligible", "new treatments for", "new treatment for", "latest treatments for", "treatment options for",
+    "treatments for", "options for", "a cure for", "cure for", "looking for", "i was diagnosed with",
+    "diagnosed with", "i suffer from", "suffering from", "i am on", "i'm on", "i take", "i have", "for me",
+    "near me", "my son has", "my daughter has", "my child has", "my mother has", "my father has", "my wife has",
+    "my husband has",
 )
 _FILLER_WORDS = frozenset({
     "trial", "trials", "study", "studies", "clinical", "research", "any", "a", "an", "the", "for", "with", "of",
     "is", "are", "there", "can", "i", "me", "my", "please", "find", "show", "want", "which", "what", "where",
-    "in", "near", "around", "and", "or",
+    "in", "near", "around", "and", "or", "new", "latest", "newest", "ongoing", "available", "possible", "help",
 })
 _PLACE_INTRO = re.compile(r"\b(?:in|near|around|at)\s+", re.IGNORECASE)
 
@@ -93,6 +113,7 @@ def understand(request: SearchRequest, places: PlaceLookup | None = None) -> Und
     if ids:  # a named trial is the answer, whatever else the sentence asks about it ("is NCT... recruiting?")
         return Understood(request.replace(query="", nct_ids=ids), ("trial " + ", ".join(ids),))
 
+    typed = len(lowered.split())
     for phrase in _QUESTION_PHRASES:
         lowered = lowered.replace(f" {phrase} ", " ")
 
@@ -114,6 +135,15 @@ def understand(request: SearchRequest, places: PlaceLookup | None = None) -> Und
             changes["phases"] = tuple(dict.fromkeys(phases))
             notes.append("phase " + "/".join(dict.fromkeys(phases)))
 
+    groups: list[str] = []
+    for phrase, group in _AGE_PHRASES:
+        if f" {phrase} " in lowered:
+            lowered = lowered.replace(f" {phrase} ", " ")
+            groups += [group] if group not in groups else []
+    if groups and not request.age_groups and request.age is None:
+        changes["age_groups"] = tuple(groups)
+        notes.append(" or ".join(_AGE_NOTES[group] for group in groups))
+
     words = lowered.split()
     sexes = {_SEX_WORDS[word] for word in words if word in _SEX_WORDS}
     if len(sexes) == 1:
@@ -129,7 +159,7 @@ def understand(request: SearchRequest, places: PlaceLookup | None = None) -> Und
         notes += place_notes
 
     kept = [word for word in words if word not in _FILLER_WORDS]
-    if not changes and len(kept) == len(words):
+    if not changes and len(kept) == typed:
         return Understood(request)
     changes["query"] = " ".join(kept)
     if kept:

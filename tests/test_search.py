@@ -134,10 +134,12 @@ def test_title_matches_rank_above_summary_matches(searcher, trials):
     assert in_title == sorted(in_title, reverse=True) and True in in_title and False in in_title
 
 
-def test_plain_words_find_title_and_drug_matches_but_not_criteria_only_ones(searcher):
-    ranked = ids(find(searcher, query="cisplatin"))
+def test_plain_words_search_the_criteria_too_below_title_and_drug_matches(searcher):
+    response = find(searcher, query="cisplatin")
     # NCT00716976 has cisplatin in its title, NCT04267848 among its drugs; NCT01987596 only in its criteria
-    assert set(ranked) == {"NCT00716976", "NCT04267848"}
+    assert set(ids(response)[:2]) == {"NCT00716976", "NCT04267848"}
+    assert ids(response)[2:] == ["NCT01987596"]
+    assert response.results[2].snippets[0].field in ("inclusion", "exclusion")
     assert "NCT01987596" in ids(find(searcher, query="criterion:cisplatin"))
 
 
@@ -283,7 +285,8 @@ def test_known_words_get_no_suggestion(searcher):
 
 def test_search_opens_the_data_dirs_index(data_dir):
     response = search(data_dir, SearchRequest(query="cimzia"))
-    assert ids(response) == ["NCT02552212"] and response.total == 1
+    # Cimzia among the drugs' other names, then a trial excluding it
+    assert ids(response) == ["NCT02552212", "NCT03058679"] and response.total == 2
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -17,6 +17,7 @@ from harvester.models import (
     Age,
     ArmGroup,
     Eligibility,
+    FoundTerm,
     GeoPoint,
     Intervention,
     Location,
@@ -129,6 +130,7 @@ def _parse_coerced(record: Json, provenance: Provenance | None) -> Trial:
             keywords=list(conditions.get("keywords") or []),
             condition_mesh=_mesh_terms((derived.get("conditionBrowseModule") or {}).get("meshes")),
             condition_mesh_ancestors=_mesh_terms((derived.get("conditionBrowseModule") or {}).get("ancestors")),
+            condition_found=_found_terms((derived.get("conditionBrowseModule") or {}).get("browseLeaves")),
             intervention_mesh=_mesh_terms((derived.get("interventionBrowseModule") or {}).get("meshes")),
             intervention_mesh_ancestors=_mesh_terms((derived.get("interventionBrowseModule") or {}).get("ancestors")),
             interventions=[_intervention(item) for item in arms.get("interventions") or [] if item.get("name")],
@@ -211,6 +213,11 @@ def _responsible_party(item: Json | None) -> ResponsibleParty | None:
 
 def _mesh_terms(items: list[Json] | None) -> list[MeshTerm]:
     return [MeshTerm(id=item.get("id"), term=item["term"]) for item in items or [] if item.get("term")]
+
+
+def _found_terms(leaves: list[Json] | None) -> list[FoundTerm]:
+    return [FoundTerm(term=leaf["name"], as_found=leaf["asFound"])
+            for leaf in leaves or [] if leaf.get("name") and leaf.get("asFound")]
 
 
 def _intervention(item: Json) -> Intervention:

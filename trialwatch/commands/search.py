@@ -90,7 +90,7 @@ def search(
         click.echo(f"trialwatch: no trial mentions {word!r}", err=True)
     if response.suggestion is not None:
         if response.corrected:
-            click.echo(f"trialwatch: nothing matches; showing results for: {response.suggestion.text}", err=True)
+            click.echo(f"trialwatch: showing results for: {response.suggestion.text}", err=True)
         else:
             click.echo(f"trialwatch: did you mean: {response.suggestion.text}", err=True)
     if output_format == "json":

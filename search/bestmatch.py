@@ -1,0 +1,172 @@
+"""Best match for plain words: trials matching every word first, then those matching most of them, by score.
+
+Each plain word of the query is a slot. A slot is matched by the word itself in the weighted `text` field (titles,
+conditions, drugs above summaries, see `index.schema.TEXT_WEIGHTS`), in the criteria (`CRITERIA_WEIGHT`: a hit there
+is shown as an inclusion or an exclusion), or by what the registry's vocabulary says the word, or a run of words,
+means (`index.vocabulary`, at `SYNONYM_WEIGHT`, in the conditions and drugs fields, where the registry's names are).
+A trial's rank is (slots matched, score): coordination first, then the summed scores of every clause it matches.
+What the query requires besides (field syntax, phrases, options) must match, and adds its score.
+
+Clauses are evaluated on whole posting lists (`search.fastpath`), a part it does not evaluate by Whoosh.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Container, Iterator, Sequence
+from dataclasses import dataclass
+
+from whoosh import query
+from whoosh.fields import Schema
+from whoosh.searching import Searcher
+
+from index.vocabulary import Vocabulary, phrase_key
+from search.fastpath import FastSearch, Unsupported
+
+#: the weight of a word found only in the criteria, against 1 for the word in the text field
+CRITERIA_WEIGHT = 0.3
+#: the weight of a phrase meaning the same as a run of query words, by the registry's vocabulary
+SYNONYM_WEIGHT = 0.5
+#: the longest run of query words looked up in the vocabulary
+MAX_PHRASE_WORDS = 5
+#: the fields a synonym is looked for in: the registry's names of conditions (with MeSH terms) and of drugs
+SYNONYM_FIELDS = ("conditions", "drugs")
+CRITERIA_FIELDS = ("inclusion", "exclusion")
+
+#: a document number and its score
+Ranked = list[tuple[int, float]]
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A query that, where it matches, matches the slots `covers` and adds its score times `weight`."""
+
+    query: query.Query
+    weight: float
+    covers: frozenset[int]
+
+
+@dataclass(frozen=True)
+class BestMatch:
+    """The plain words of a query as clauses, and what must match besides."""
+
+    clauses: tuple[Clause, ...]
+    #: the phrases the vocabulary read the words as (for the "understood as" line)
+    synonyms: tuple[tuple[str, str], ...]
+    required: query.Query | None
+
+    def as_query(self) -> query.Query:
+        """One Whoosh query matching what this matches (for snippets and counting words)."""
+        either = query.Or([clause.query for clause in self.clauses])
+        return either if self.required is None else query.And([self.required, either])
+
+
+def best_match(
+    text: str, words: Sequence[query.Query], required: query.Query | None, schema: Schema,
+    vocabulary: Vocabulary | None,
+) -> BestMatch:
+    """The clauses of the plain `words` (parsed terms of the `text` field, with their places in `text`)."""
+    clauses: list[Clause] = []
+    for slot, word in enumerate(words):
+        covers = frozenset({slot})
+        clauses.append(Clause(word, 1.0, covers))
+        for field in CRITERIA_FIELDS:
+            clauses.append(Clause(_in_field(word, field), CRITERIA_WEIGHT, covers))
+    synonyms: list[tuple[str, str]] = []
+    if vocabulary is not None and vocabulary.synonyms:
+        for first, last, meaning in _meanings(text, words, vocabulary):
+            said = {term for word in words[first : last + 1] for _, term in word.iter_all_terms()}
+            meant = _field_queries(schema, meaning, exclude=said)
+            if meant:
+                covers = frozenset(range(first, last + 1))
+                clauses += [Clause(meant_query, SYNONYM_WEIGHT, covers) for meant_query in meant]
+                synonyms.append((text[words[first].startchar : words[last].endchar], meaning))
+    return BestMatch(tuple(clauses), tuple(synonyms), required)
+
+
+def _in_field(word: query.Query, field: str) -> query.Query:
+    moved = word.copy()
+    for leaf in (moved, *moved.leaves()):
+        if hasattr(leaf, "fieldname"):
+            leaf.fieldname = field
+    return moved
+
+
+def _meanings(text: str, words: Sequence[query.Query], vocabulary: Vocabulary) -> Iterator[tuple[int, int, str]]:
+    """(first slot, last slot, phrase) for every run of words the vocabulary knows a meaning of."""
+    for first in range(len(words)):
+        for last in range(first, min(len(words), first + MAX_PHRASE_WORDS)):
+            start, end = words[first].startchar, words[last].endchar
+            if start is None or end is None:
+                continue
+            for meaning in vocabulary.synonyms.get(phrase_key(text[start:end]), ()):
+                yield first, last, meaning
+
+
+def _field_queries(schema: Schema, phrase: str, exclude: set[str]) -> list[query.Query]:
+    """All the words of `phrase`, in each of `SYNONYM_FIELDS`; none when the query says them all already."""
+    queries = []
+    for field in SYNONYM_FIELDS:
+        terms = list(dict.fromkeys(schema[field].process_text(phrase, mode="query")))
+        if not terms:
+            continue
+        if set(schema["text"].process_text(phrase, mode="query")) <= exclude:
+            return []
+        queries.append(query.Term(field, terms[0]) if len(terms) == 1
+                       else query.And([query.Term(field, term) for term in terms]))
+    return queries
+
+
+def top(
+    searcher: Searcher,
+    best: BestMatch,
+    limit: int,
+    within: set[int] | None,
+    allow: Container[int] | None,
+    exclude: Container[int] | None,
+) -> tuple[Ranked, int]:
+    """The best `limit` documents (of `within`, that `allow` has and `exclude` has not), and how many match."""
+    fast = _fast(searcher)
+    required = _scores(searcher, fast, best.required, within) if best.required is not None else None
+    narrowed = set(required) if required is not None else within
+    if narrowed is not None and within is not None:
+        narrowed &= within
+    scores: dict[int, float] = {}
+    covered: dict[int, set[int]] = {}
+    for clause in best.clauses:
+        for docnum, score in _scores(searcher, fast, clause.query, narrowed).items():
+            scores[docnum] = scores.get(docnum, 0.0) + score * clause.weight
+            covered.setdefault(docnum, set()).update(clause.covers)
+    if required is not None:
+        for docnum, score in required.items():
+            scores[docnum] = scores.get(docnum, 0.0) + score
+            covered.setdefault(docnum, set())
+    candidates = [
+        (len(covered[docnum]), score, docnum) for docnum, score in scores.items()
+        if (allow is None or docnum in allow) and (exclude is None or docnum not in exclude)
+        and (within is None or docnum in within)
+    ]
+    best_ones = heapq.nsmallest(limit, candidates, key=lambda item: (-item[0], -item[1], item[2]))
+    return [(docnum, score) for _, score, docnum in best_ones], len(candidates)
+
+
+def _fast(searcher: Searcher) -> FastSearch | None:
+    try:
+        return FastSearch(searcher)
+    except Unsupported:
+        return None
+
+
+def _scores(searcher: Searcher, fast: FastSearch | None, q: query.Query, within: set[int] | None) -> dict[int, float]:
+    """Every document `q` matches (of `within`) with its score: from whole posting lists, or by Whoosh."""
+    if fast is not None:
+        try:
+            node = fast.node(q, within)
+        except Unsupported:
+            pass
+        else:
+            if node.is_exact:
+                return node.bounds
+            return {docnum: score for docnum in node.bounds if (score := node.exact(docnum)) is not None}
+    hits = searcher.search(q, limit=None)
+    return {hit.docnum: hit.score for hit in hits if within is None or hit.docnum in within}
