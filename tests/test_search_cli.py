@@ -155,3 +155,13 @@ def test_best_match_keeps_trials_when_a_word_matches_nothing_and_names_it(data_d
 def test_literal_reads_no_filters(data_dir):
     result = run(data_dir, "search", "--literal", "nct06965244")
     assert "understood as" not in result.stderr
+
+
+def test_registry_vocabulary_abbreviations_and_criteria_hits(data_dir):
+    sle = run(data_dir, "search", "SLE")
+    assert "NCT06965244" in sle.stdout  # its keywords say Systemic Lupus Erythematosus
+    belimumab = run(data_dir, "search", "belimumab")
+    assert "NCT06965244" in belimumab.stdout and "excluded if:" in belimumab.stdout
+    children = run(data_dir, "search", "leukaemia", "children")
+    assert "understood as: leukaemia · children" in children.stderr
+    assert children.stdout.strip()
