@@ -32,6 +32,8 @@ _SECTION_GAP = 100
 #: a keyword value: anything between whitespace and commas
 _KEYWORD_PATTERN = r"[^\s,]+"
 _ROMAN_NUMERALS = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+_NOUN_ADJECTIVE_ENDINGS = ("anc", "enc", "ant", "ent")
+_MIN_WORD_FORM = 4
 #: British spelling patterns of medical words that `breame`'s word list lacks (septicaemia, oesophageal, ...), as
 #: described in the usual references on British and American spelling differences; applied when the list has no entry
 _BRITISH_PATTERNS = (
@@ -85,6 +87,17 @@ def american_spelling(word: str) -> str:
     return word
 
 
+def word_form(stem: str) -> str:
+    """``pregnanc`` (pregnancy) and ``pregnant`` -> ``pregn``; ``dependenc`` and ``depend`` -> ``depend``.
+
+    The stemmer leaves a noun in -ancy/-ency and its adjective in -ant/-ent apart; both lose the ending here, when at
+    least `_MIN_WORD_FORM` characters remain (``parent``, ``want`` stay).
+    """
+    if stem.endswith(_NOUN_ADJECTIVE_ENDINGS) and not stem.endswith("ment") and len(stem) - 3 >= _MIN_WORD_FORM:
+        return stem[:-3]
+    return stem
+
+
 def status_term(text: str) -> str:
     """``NOT_YET_RECRUITING``, ``not-yet-recruiting`` -> ``not_yet_recruiting``."""
     return text.lower().replace("-", "_")
@@ -100,8 +113,8 @@ def phase_term(text: str) -> str:
 
 def text_analyzer() -> Analyzer:
     """Prose (titles, summaries, criteria): words, lowercased, accent-folded, stop words dropped, American
-    spelling, stemmed."""
-    return name_analyzer() | StemFilter()
+    spelling, stemmed (Snowball English), nouns in -ancy/-ency met with their adjectives (`word_form`)."""
+    return name_analyzer() | StemFilter(lang="en") | NormalizeFilter(word_form)
 
 
 def name_analyzer() -> Analyzer:

@@ -58,3 +58,25 @@ def test_explicit_syntax_and_literal_text_are_left_alone():
     for text in ['status:recruiting lupus', '"still recruiting"', "lupus AND recruiting"]:
         assert read(text).request.query == text and read(text).notes == ()
     assert read("lupus nephritis").notes == ()
+
+
+@pytest.mark.parametrize(("text", "groups"), [
+    ("leukaemia in children", ("child",)), ("paediatric lupus", ("child",)), ("asthma kids", ("child",)),
+    ("trials for teenagers with acne", ("child",)), ("lupus elderly", ("older_adult",)),
+    ("older adults with diabetes", ("older_adult",)), ("adults with adhd", ("adult",)),
+])
+def test_age_group_words_become_the_registrys_age_groups(text, groups):
+    understood = read(text)
+    assert understood.request.age_groups == groups
+    assert not {"children", "kids", "elderly", "adults", "teenagers"} & set(understood.request.query.split())
+
+
+def test_an_age_option_wins_over_age_group_words():
+    assert read("leukaemia in children", age=40).request.age_groups == ()
+    assert read("leukaemia in children", age_groups=("adult",)).request.age_groups == ("adult",)
+
+
+def test_question_words_alone_are_dropped_and_said():
+    understood = read("new treatments for cutaneous lupus")
+    assert understood.request.query == "cutaneous lupus" and understood.notes == ("cutaneous lupus",)
+    assert read("would I be excluded if I am on belimumab").request.query == "belimumab"
