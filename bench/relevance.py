@@ -1,16 +1,27 @@
 """Search quality on the real records: trialwatch against an SQLite FTS5 OR/BM25 baseline, in the same run.
 
-    .venv/bin/python bench/relevance.py [../shared/data/ctgov]
+    .venv/bin/python bench/relevance.py [--verbose] [../shared/data/ctgov]
 
 Every real study in the shared data (website exports, the bulk zip, single records) is imported into a temporary
 data dir and indexed; FTS5 gets the same documents. The patient queries are generated from the records'
-registry fields, and so is their truth, never from trialwatch's index:
+registry fields, and so is their truth, never from trialwatch's index. "Its trials" of a MeSH term are those with
+the term among their condition MeSH terms or MeSH ancestors (`derivedSection.conditionBrowseModule`):
 
-* condition: a MeSH condition term the registry assigned (`derivedSection.conditionBrowseModule.meshes`), asked
-  as a patient would ("trials for <term>"); relevant: trials with that term among their MeSH terms or ancestors;
-* condition + status: "<term> still recruiting"; relevant: those trials that are RECRUITING;
-* condition + country: "<term> in <country>"; relevant: those with a site in that country;
-* drug: an intervention name, or one of its `otherNames` (brand and code names); relevant: trials listing it;
+* condition: a MeSH condition term, asked as a patient would ("trials for <term>"); relevant: its trials;
+* lay words: what a record's condition was found as (`browseLeaves[].asFound`), when it differs from the MeSH term
+  ("impotence" for Erectile Dysfunction); relevant: the MeSH term's trials;
+* broader: a MeSH ancestor ("skin diseases"); relevant: its trials;
+* misspelt: a condition term with one letter of a long word dropped; relevant: the term's trials;
+* British: a condition term in British spelling (tumour, leukaemia, anaemia, oesophageal); relevant: its trials;
+* condition + status: "<term> still recruiting"; relevant: its trials that are RECRUITING;
+* condition + country: "<term> in <country>"; relevant: its trials with a site in that country;
+* question: "are there any trials for <term> in <country> for adults"; relevant: its trials there whose age
+  groups (stdAges) include ADULT;
+* condition + age group: "<term> in children" / "older adults with <term>"; relevant: its trials whose stdAges
+  include CHILD / OLDER_ADULT;
+* drug: an intervention name; relevant: trials listing it (as a name or other name);
+* drug other name: a brand or code name from an intervention's `otherNames`; relevant: trials listing it or the
+  intervention it names, in any record (so a record that does not spell the brand counts);
 * id: a pasted NCT id in a sentence; relevant: that trial.
 
 Gain is binary; nDCG@10 and P@10 are averaged over queries with at least one relevant trial. Printed by kind.
@@ -34,6 +45,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import fts5
+from harvester.errors import QuerySyntaxError
 from harvester.registry.files import iter_file
 from harvester.registry.importer import import_files
 from harvester.store.store import Store
@@ -43,7 +55,7 @@ from index.documents import trial_document
 from search.engine import open_searcher, run_search
 from search.models import SearchRequest
 
-PER_KIND = 14
+PER_KIND = 10
 _WORD = re.compile(r"\w+")
 
 
@@ -72,52 +84,106 @@ def study_facts(study: dict[str, Any]) -> dict[str, Any] | None:
     browse = derived.get("conditionBrowseModule") or {}
     meshes = {mesh["term"] for mesh in browse.get("meshes", []) if mesh.get("term")}
     ancestors = {mesh["term"] for mesh in browse.get("ancestors", []) if mesh.get("term")}
+    found = {(leaf["asFound"], leaf["name"]) for leaf in browse.get("browseLeaves", [])
+             if leaf.get("asFound") and leaf.get("name") in meshes}
     interventions = (protocol.get("armsInterventionsModule") or {}).get("interventions", [])
-    drugs = {name for item in interventions for name in [item.get("name"), *item.get("otherNames", [])] if name}
+    groups = [(item["name"], tuple(item.get("otherNames", []))) for item in interventions if item.get("name")]
+    drugs = {name for name, others in groups for name in (name, *others)}
     countries = {site.get("country") for site in (protocol.get("contactsLocationsModule") or {}).get("locations", [])
                  if site.get("country")}
     status = (protocol.get("statusModule") or {}).get("overallStatus")
-    return {"nct_id": nct_id, "meshes": meshes, "conditions": meshes | ancestors, "drugs": drugs,
-            "countries": countries, "status": status}
+    ages = set((protocol.get("eligibilityModule") or {}).get("stdAges", []))
+    return {"nct_id": nct_id, "meshes": meshes, "ancestors": ancestors, "conditions": meshes | ancestors,
+            "found": found, "groups": groups, "drugs": drugs, "countries": countries, "status": status, "ages": ages}
+
+
+#: American -> British spellings for the British queries (a few common medical patterns)
+_BRITISH = (("tumor", "tumour"), ("leukemia", "leukaemia"), ("anemia", "anaemia"), ("hemorrh", "haemorrh"),
+            ("pediatric", "paediatric"), ("esophag", "oesophag"), ("edema", "oedema"), ("estrogen", "oestrogen"),
+            ("hemato", "haemato"), ("diarrhea", "diarrhoea"), ("ischemi", "ischaemi"), ("glycemi", "glycaemi"),
+            ("behavior", "behaviour"), ("celiac", "coeliac"), ("randomized", "randomised"))
 
 
 def make_queries(facts: list[dict[str, Any]], rng: random.Random) -> list[Query]:
-    by_mesh: dict[str, set[str]] = defaultdict(set)
+    by_term: dict[str, set[str]] = defaultdict(set)
     for fact in facts:
         for term in fact["conditions"]:
-            by_mesh[term].add(fact["nct_id"])
-    own_terms = Counter(term for fact in facts for term in fact["meshes"])
+            by_term[term].add(fact["nct_id"])
+    of = {fact["nct_id"]: fact for fact in facts}
+    own_terms = Counter(term for fact in facts for term in sorted(fact["meshes"]))
     terms = [term for term, count in own_terms.most_common() if 2 <= count <= 60]
     rng.shuffle(terms)
-    status_of = {fact["nct_id"]: fact["status"] for fact in facts}
-    countries_of = {fact["nct_id"]: fact["countries"] for fact in facts}
     queries: list[Query] = []
-    for term in terms[:PER_KIND]:
-        queries.append(Query("condition", f"trials for {term.lower()}", frozenset(by_mesh[term])))
-    recruiting = [t for t in terms if any(status_of[n] == "RECRUITING" for n in by_mesh[t])]
-    for term in recruiting[:PER_KIND]:
-        relevant = {n for n in by_mesh[term] if status_of[n] == "RECRUITING"}
-        queries.append(Query("condition+status", f"{term.lower()} still recruiting", frozenset(relevant)))
-    placed = 0
+
+    def add(kind: str, text: str, relevant: Iterable[str]) -> None:
+        relevant = frozenset(relevant)
+        if relevant and sum(query.kind == kind for query in queries) < PER_KIND:
+            queries.append(Query(kind, text, relevant))
+
     for term in terms:
-        country_counts = Counter(c for n in by_mesh[term] for c in countries_of[n])
-        if not country_counts or placed >= PER_KIND:
-            continue
-        country = country_counts.most_common(1)[0][0]
-        relevant = {n for n in by_mesh[term] if country in countries_of[n]}
-        queries.append(Query("condition+country", f"{term.lower()} in {country}", frozenset(relevant)))
-        placed += 1
+        add("condition", f"trials for {term.lower()}", by_term[term])
+    lay = sorted({(found, term) for fact in facts for found, term in fact["found"]
+                  if found.lower() not in term.lower() and term.lower() not in found.lower()})
+    rng.shuffle(lay)
+    for found, term in lay:
+        if 2 <= len(by_term[term]) <= 60:
+            add("lay words", found.lower(), by_term[term])
+    broader = [term for term in sorted({t for fact in facts for t in fact["ancestors"]}) if 3 <= len(by_term[term]) <= 60]
+    rng.shuffle(broader)
+    for term in broader:
+        add("broader", f"trials for {term.lower()}", by_term[term])
+    for term in terms:
+        long_words = [word for word in term.split() if len(word) >= 7 and word.isalpha()]
+        if long_words:
+            word = rng.choice(long_words)
+            cut = rng.randrange(2, len(word) - 1)
+            add("misspelt", f"trials for {term.replace(word, word[:cut] + word[cut + 1:]).lower()}", by_term[term])
+    for term in sorted(by_term):
+        british = term.lower()
+        for american, spelled in _BRITISH:
+            british = british.replace(american, spelled)
+        if british != term.lower() and 2 <= len(by_term[term]) <= 60:
+            add("British", f"{british} trials", by_term[term])
+    for term in terms:
+        add("condition+status", f"{term.lower()} still recruiting",
+            {n for n in by_term[term] if of[n]["status"] == "RECRUITING"})
+    for term in terms:
+        country_counts = Counter(c for n in sorted(by_term[term]) for c in sorted(of[n]["countries"]))
+        if country_counts:
+            country = country_counts.most_common(1)[0][0]
+            add("condition+country", f"{term.lower()} in {country}",
+                {n for n in by_term[term] if country in of[n]["countries"]})
+    for term in reversed(terms):
+        country_counts = Counter(c for n in sorted(by_term[term]) if "ADULT" in of[n]["ages"]
+                                 for c in sorted(of[n]["countries"]))
+        if country_counts:
+            country = country_counts.most_common(1)[0][0]
+            add("question", f"are there any trials for {term.lower()} in {country} for adults",
+                {n for n in by_term[term] if country in of[n]["countries"] and "ADULT" in of[n]["ages"]})
+    for index, term in enumerate(terms):
+        group, text = ("CHILD", f"{term.lower()} in children") if index % 2 else \
+            ("OLDER_ADULT", f"older adults with {term.lower()}")
+        add("condition+age", text, {n for n in by_term[term] if group in of[n]["ages"]})
     by_drug: dict[str, set[str]] = defaultdict(set)
     for fact in facts:
         for name in fact["drugs"]:
-            if len(name) > 3 and not name.lower().startswith(("placebo", "standard", "usual")):
-                by_drug[name].add(fact["nct_id"])
-    drugs = sorted(name for name, ids in by_drug.items() if len(ids) <= 30)
-    rng.shuffle(drugs)
-    for name in drugs[:PER_KIND]:
-        queries.append(Query("drug", name, frozenset(by_drug[name])))
+            by_drug[name.lower()].add(fact["nct_id"])
+    names = sorted({name for fact in facts for name, _ in fact["groups"]
+                    if len(name) > 3 and not name.lower().startswith(("placebo", "standard", "usual"))})
+    rng.shuffle(names)
+    for name in names:
+        if len(by_drug[name.lower()]) <= 30:
+            add("drug", name, by_drug[name.lower()])
+    other_names = sorted({(other, name) for fact in facts for name, others in fact["groups"] for other in others
+                          if len(other) > 3 and other.lower() != name.lower()
+                          and not name.lower().startswith(("placebo", "standard", "usual"))})
+    rng.shuffle(other_names)
+    for other, name in other_names:
+        relevant = by_drug[other.lower()] | by_drug[name.lower()]
+        if len(relevant) > len(by_drug[other.lower()]) and len(relevant) <= 30:  # some record does not spell it
+            add("drug other name", other, relevant)
     for fact in rng.sample(facts, min(6, len(facts))):
-        queries.append(Query("id", f"is {fact['nct_id'].lower()} recruiting", frozenset({fact["nct_id"]})))
+        add("id", f"is {fact['nct_id'].lower()} recruiting", {fact["nct_id"]})
     return queries
 
 
@@ -132,7 +198,9 @@ def fts5_or_query(text: str) -> str:
 
 
 def main() -> None:
-    shared = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared/data/ctgov"
+    arguments = [argument for argument in sys.argv[1:] if argument != "--verbose"]
+    verbose = "--verbose" in sys.argv[1:]  # each query's nDCG@10 (trialwatch, FTS5), relevant count and text
+    shared = Path(arguments[0]) if arguments else Path(__file__).resolve().parents[2] / "shared/data/ctgov"
     rng = random.Random(20261202)
     facts = [fact for study in studies(shared) if (fact := study_facts(study))]
     facts = list({fact["nct_id"]: fact for fact in facts}.values())
@@ -149,11 +217,18 @@ def main() -> None:
         scores: dict[str, dict[str, list[tuple[float, float, bool]]]] = defaultdict(lambda: defaultdict(list))
         with open_searcher(data_dir) as searcher, sqlite3.connect(data_dir / "fts5.sqlite") as db:
             for item in queries:
-                ours = [r.nct_id for r in run_search(searcher, SearchRequest(query=item.text, limit=10)).results]
+                try:
+                    ours = [r.nct_id for r in run_search(searcher, SearchRequest(query=item.text, limit=10)).results]
+                except QuerySyntaxError as error:  # a query trialwatch refuses counts as finding nothing
+                    print(f"trialwatch refused {item.text!r}: {error}", file=sys.stderr)
+                    ours = []
                 theirs = [row[0] for row in fts5.search(db, fts5_or_query(item.text))]
                 for engine, ranked in (("trialwatch", ours), ("fts5", theirs)):
                     precision = sum(n in item.relevant for n in ranked[:10]) / 10
                     scores[item.kind][engine].append((ndcg_at_10(ranked, item.relevant), precision, not ranked))
+                if verbose:
+                    print(f"{item.kind:<18} {ndcg_at_10(ours, item.relevant):.2f} {ndcg_at_10(theirs, item.relevant):.2f}"
+                          f" {len(item.relevant):>3} {item.text!r}", file=sys.stderr)
     print(f"{len(facts)} real studies, {len(queries)} queries (truth from registry fields)")
     print(f"{'kind':<18} {'n':>3}  {'trialwatch nDCG@10 / P@10 / zero':>34}  {'FTS5 nDCG@10 / P@10 / zero':>28}")
     everything: dict[str, list[tuple[float, float, bool]]] = defaultdict(list)

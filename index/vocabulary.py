@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 VOCABULARY_FILENAME = "vocabulary.pickle"
 #: bump when the saved layout changes; a file of another version is read as an empty vocabulary
 _FORMAT = 1
-#: a phrase with more meanings than this names nothing in particular ("placebo", "drug"): it is not learned
+#: a phrase with more meanings than this, none seen twice, names nothing in particular ("drug", "PS"): not learned
 MAX_MEANINGS = 8
 #: at most this many meanings of a phrase are kept, the most often seen first
 KEPT_MEANINGS = 4
@@ -91,9 +91,12 @@ class VocabularyBuilder:
         for found in trial.condition_found:
             pairs.add((phrase_key(found.as_found), found.term))
         for intervention in trial.interventions:
-            names = [name for name in (intervention.name, *intervention.other_names)
-                     if phrase_key(name) not in _GENERIC_INTERVENTIONS]
-            pairs.update((phrase_key(name), other) for name in names for other in names if other != name)
+            if phrase_key(intervention.name) in _GENERIC_INTERVENTIONS:
+                continue
+            others = [other for other in intervention.other_names if phrase_key(other) not in _GENERIC_INTERVENTIONS]
+            # other names meet through the intervention's name: each means it, it means them
+            pairs.update((phrase_key(other), intervention.name) for other in others)
+            pairs.update((phrase_key(intervention.name), other) for other in others)
         # short form -> long form only: a short form stands for many things ("HR"), so a long form is not expanded
         pairs.update((phrase_key(short), long) for short, long in abbreviations(_texts(trial)))
         for key, phrase in pairs:
@@ -105,7 +108,7 @@ class VocabularyBuilder:
         synonyms = {}
         for key, phrases in self.pairs.items():
             meanings = _distinct(phrases)
-            if len(meanings) <= MAX_MEANINGS:
+            if len(meanings) <= MAX_MEANINGS or phrases[meanings[0]] > 1:
                 synonyms[key] = tuple(meanings[:KEPT_MEANINGS])
         return Vocabulary(synonyms=synonyms, words=dict(self.words), trials=self.trials)
 

@@ -13,11 +13,14 @@ Clauses are evaluated on whole posting lists (`search.fastpath`), a part it does
 from __future__ import annotations
 
 import heapq
+import weakref
+from collections import OrderedDict
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 
 from whoosh import query
 from whoosh.fields import Schema
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from index.vocabulary import Vocabulary, phrase_key
@@ -32,6 +35,8 @@ MAX_PHRASE_WORDS = 5
 #: the fields a synonym is looked for in: the registry's names of conditions (with MeSH terms) and of drugs
 SYNONYM_FIELDS = ("conditions", "drugs")
 CRITERIA_FIELDS = ("inclusion", "exclusion")
+#: the clause scores kept for later searches with the same reader, in documents (about 100 bytes each)
+CACHED_POSTINGS = 500_000
 
 #: a document number and its score
 Ranked = list[tuple[int, float]]
@@ -44,6 +49,8 @@ class Clause:
     query: query.Query
     weight: float
     covers: frozenset[int]
+    #: clauses of one group count once, by the best of them (a word in the inclusion and the exclusion criteria)
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,7 @@ def best_match(
         covers = frozenset({slot})
         clauses.append(Clause(word, 1.0, covers))
         for field in CRITERIA_FIELDS:
-            clauses.append(Clause(_in_field(word, field), CRITERIA_WEIGHT, covers))
+            clauses.append(Clause(_in_field(word, field), CRITERIA_WEIGHT, covers, group=f"criteria {slot}"))
     synonyms: list[tuple[str, str]] = []
     if vocabulary is not None and vocabulary.synonyms:
         for first, last, meaning in _meanings(text, words, vocabulary):
@@ -79,7 +86,8 @@ def best_match(
             meant = _field_queries(schema, meaning, exclude=said)
             if meant:
                 covers = frozenset(range(first, last + 1))
-                clauses += [Clause(meant_query, SYNONYM_WEIGHT, covers) for meant_query in meant]
+                clauses += [Clause(meant_query, SYNONYM_WEIGHT, covers, group=f"synonyms {first} {last}")
+                            for meant_query in meant]
                 synonyms.append((text[words[first].startchar : words[last].endchar], meaning))
     return BestMatch(tuple(clauses), tuple(synonyms), required)
 
@@ -124,8 +132,9 @@ def top(
     within: set[int] | None,
     allow: Container[int] | None,
     exclude: Container[int] | None,
-) -> tuple[Ranked, int]:
-    """The best `limit` documents (of `within`, that `allow` has and `exclude` has not), and how many match."""
+) -> tuple[Ranked, int, dict[int, frozenset[str]]]:
+    """The best `limit` documents (of `within`, that `allow` has and `exclude` has not), how many match, and for
+    each of the best the fields its plain words matched in."""
     fast = _fast(searcher)
     required = _scores(searcher, fast, best.required, within) if best.required is not None else None
     narrowed = set(required) if required is not None else within
@@ -133,10 +142,23 @@ def top(
         narrowed &= within
     scores: dict[int, float] = {}
     covered: dict[int, set[int]] = {}
+    grouped: dict[str, dict[int, float]] = {}
+    by_clause: list[tuple[Clause, dict[int, float]]] = []
     for clause in best.clauses:
-        for docnum, score in _scores(searcher, fast, clause.query, narrowed).items():
-            scores[docnum] = scores.get(docnum, 0.0) + score * clause.weight
+        matched = _scores(searcher, fast, clause.query, narrowed)
+        by_clause.append((clause, matched))
+        if clause.group is None:
+            for docnum, score in matched.items():
+                scores[docnum] = scores.get(docnum, 0.0) + score * clause.weight
+        else:
+            best_of_group = grouped.setdefault(clause.group, {})
+            for docnum, score in matched.items():
+                best_of_group[docnum] = max(best_of_group.get(docnum, 0.0), score * clause.weight)
+        for docnum in matched:
             covered.setdefault(docnum, set()).update(clause.covers)
+    for best_of_group in grouped.values():
+        for docnum, score in best_of_group.items():
+            scores[docnum] = scores.get(docnum, 0.0) + score
     if required is not None:
         for docnum, score in required.items():
             scores[docnum] = scores.get(docnum, 0.0) + score
@@ -147,7 +169,11 @@ def top(
         and (within is None or docnum in within)
     ]
     best_ones = heapq.nsmallest(limit, candidates, key=lambda item: (-item[0], -item[1], item[2]))
-    return [(docnum, score) for _, score, docnum in best_ones], len(candidates)
+    ranked = [(docnum, score) for _, score, docnum in best_ones]
+    fields = {docnum: frozenset(field for clause, matched in by_clause if docnum in matched
+                                for field, _ in clause.query.iter_all_terms())
+              for docnum, _ in ranked}
+    return ranked, len(candidates), fields
 
 
 def _fast(searcher: Searcher) -> FastSearch | None:
@@ -158,15 +184,54 @@ def _fast(searcher: Searcher) -> FastSearch | None:
 
 
 def _scores(searcher: Searcher, fast: FastSearch | None, q: query.Query, within: set[int] | None) -> dict[int, float]:
-    """Every document `q` matches (of `within`) with its score: from whole posting lists, or by Whoosh."""
+    """Every document `q` matches (of `within`) with its score; a clause's scores are kept with the index reader."""
+    cache = _SCORES.setdefault(searcher.reader(), _ScoreCache())
+    key = repr(q)
+    scores = cache.get(key)
+    if scores is None:
+        scores = _all_scores(searcher, fast, q)
+        cache.put(key, scores)
+    if within is None:
+        return scores
+    if len(within) < len(scores):
+        return {docnum: scores[docnum] for docnum in within if docnum in scores}
+    return {docnum: score for docnum, score in scores.items() if docnum in within}
+
+
+class _ScoreCache:
+    """The scores of recently searched clauses, least recently used dropped beyond `CACHED_POSTINGS` documents."""
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[str, dict[int, float]] = OrderedDict()
+        self.size = 0
+
+    def get(self, key: str) -> dict[int, float] | None:
+        scores = self.entries.get(key)
+        if scores is not None:
+            self.entries.move_to_end(key)
+        return scores
+
+    def put(self, key: str, scores: dict[int, float]) -> None:
+        self.entries[key] = scores
+        self.size += len(scores)
+        while self.size > CACHED_POSTINGS and len(self.entries) > 1:
+            _, dropped = self.entries.popitem(last=False)
+            self.size -= len(dropped)
+
+
+#: index reader -> recently searched clauses' scores; a reader never changes, and goes with its searcher
+_SCORES: weakref.WeakKeyDictionary[IndexReader, _ScoreCache] = weakref.WeakKeyDictionary()
+
+
+def _all_scores(searcher: Searcher, fast: FastSearch | None, q: query.Query) -> dict[int, float]:
+    """Every document `q` matches with its score: from whole posting lists, or by Whoosh."""
     if fast is not None:
         try:
-            node = fast.node(q, within)
+            node = fast.node(q)
         except Unsupported:
             pass
         else:
             if node.is_exact:
                 return node.bounds
             return {docnum: score for docnum in node.bounds if (score := node.exact(docnum)) is not None}
-    hits = searcher.search(q, limit=None)
-    return {hit.docnum: hit.score for hit in hits if within is None or hit.docnum in within}
+    return {hit.docnum: hit.score for hit in searcher.search(q, limit=None)}

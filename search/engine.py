@@ -33,6 +33,10 @@ UNRANKED_ORDER = "last_update"
 #: index reader -> every document number, newest update first, for unranked results; False until a second search
 _NEWEST_ORDER: weakref.WeakKeyDictionary[IndexReader, list[int] | bool] = weakref.WeakKeyDictionary()
 
+#: index reader -> place name -> what `_places_in` found it is
+_PLACES: weakref.WeakKeyDictionary[IndexReader, dict[str, Literal["country", "city"] | None]] = \
+    weakref.WeakKeyDictionary()
+
 #: a document number and its score
 Ranked = list[tuple[int, float]]
 
@@ -85,14 +89,21 @@ def vocabulary_of(searcher: Searcher) -> Vocabulary | None:
 
 
 def _places_in(searcher: Searcher) -> PlaceLookup:
-    """Countries by their registry names (pycountry's, official and common); cities as the index's sites spell them."""
+    """Countries by their registry names (pycountry's, official and common); cities as the index's sites spell them.
+
+    Answers are kept with the index reader: a reader never changes.
+    """
+    known = _PLACES.setdefault(searcher.reader(), {})
 
     def lookup(name: str) -> Literal["country", "city"] | None:
-        if _is_country(name) and _any_site_in(searcher, "countries", name):
-            return "country"
-        if _any_site_in(searcher, "cities", name):
-            return "city"
-        return None
+        if name not in known:
+            if _is_country(name) and _any_site_in(searcher, "countries", name):
+                known[name] = "country"
+            elif _any_site_in(searcher, "cities", name):
+                known[name] = "city"
+            else:
+                known[name] = None
+        return known[name]
 
     return lookup
 
@@ -116,7 +127,8 @@ def _country_names() -> frozenset[str]:
 
 def _any_site_in(searcher: Searcher, field: str, name: str) -> bool:
     words = list(searcher.schema[field].process_text(name, mode="query"))
-    if not words:
+    reader = searcher.reader()
+    if not words or not all(reader.doc_frequency(field, word) for word in words):
         return False
     phrase = query.Term(field, words[0]) if len(words) == 1 else query.Phrase(field, words)
     return bool(searcher.search(phrase, limit=1, scored=False))
@@ -147,8 +159,18 @@ def _execute(
         ranked, total = _newest_first(searcher, compiled, request.limit)
         words: Words = {}
     elif compiled.best is not None:
-        ranked, total = _best_match_first(searcher, compiled, compiled.best, request.limit)
+        ranked, total, fields = _best_match_first(searcher, compiled, compiled.best, request.limit)
         words = query_words(compiled.scored, searcher.reader())
+        required = {field for field, _ in compiled.best.required.iter_all_terms()} if compiled.best.required else set()
+        analyzers = {field: searcher.schema[field].analyzer for field in SEARCHED_FIELDS}
+        # a plain word's criteria are looked through only in the trials where it matched them
+        return [
+            _result(searcher.stored_fields(docnum), score, {
+                field: found for field, found in words.items()
+                if field not in bestmatch.CRITERIA_FIELDS or field in required or field in fields[docnum]
+            }, analyzers)
+            for docnum, score in ranked
+        ], total
     else:
         ranked, total = _best_first(searcher, compiled, request.limit, request.count)
         words = query_words(compiled.scored, searcher.reader())
@@ -171,7 +193,7 @@ def _best_first(searcher: Searcher, compiled: CompiledRequest, limit: int, count
 
 def _best_match_first(
     searcher: Searcher, compiled: CompiledRequest, best: bestmatch.BestMatch, limit: int
-) -> tuple[Ranked, int]:
+) -> tuple[Ranked, int, dict[int, frozenset[str]]]:
     fast: FastSearch | None
     try:
         fast = FastSearch(searcher)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rapidfuzz.distance import Levenshtein
 from whoosh import query
 from whoosh.fields import Schema
 from whoosh.qparser import FieldAliasPlugin, FieldsPlugin, PseudoFieldPlugin, QueryParser, syntax
@@ -63,8 +64,13 @@ _FIELD_NAME = r"(?P<text>[A-Za-z_]+):"
 
 
 def parse_query(text: str, schema: Schema) -> query.Query:
-    """The Whoosh query for a QUERY string. Raises `QuerySyntaxError` with a hint."""
+    """The Whoosh query for a QUERY string. Raises `QuerySyntaxError` with a hint.
+
+    A word before a colon that is not a field name nor two edits from one (``Low Dose: aspirin``, pasted from a
+    record) is a plain word; a misspelt field name (``drgu:``) is an error saying which field was meant.
+    """
     _check_balanced(text)
+    text = re.sub(_FIELD_NAME, _field_or_word, text)
     try:
         parsed = _best_match(_parser(schema).parse(text)).accept(_keyword_value)
     except ValueError as error:  # whoosh's date fields raise it for a range of what are not dates
@@ -167,14 +173,18 @@ def _plain_and_required(parsed: query.Query | None) -> tuple[list[query.Query], 
         return [], []
     if _is_plain_word(parsed):
         return [parsed], []
-    if type(parsed) is query.Or and parsed.scale == COORDINATION and all(map(_is_plain_word, parsed.subqueries)):
+    if _all_plain_words(parsed):
         return list(parsed.subqueries), []
     if type(parsed) is query.And:
-        plain = [part for part in parsed.subqueries if type(part) is query.Or and part.scale == COORDINATION
-                 and all(map(_is_plain_word, part.subqueries))]
+        plain = [part for part in parsed.subqueries if _all_plain_words(part)]
         if len(plain) == 1:
             return list(plain[0].subqueries), [part for part in parsed.subqueries if part is not plain[0]]
     return [], [parsed]
+
+
+def _all_plain_words(parsed: query.Query) -> bool:
+    """An OR of plain words: what the parser makes of words side by side (or joined by OR, which means the same)."""
+    return type(parsed) is query.Or and not parsed.minmatch and all(map(_is_plain_word, parsed.subqueries))
 
 
 def _best_match(parsed: query.Query) -> query.Query:
@@ -260,11 +270,22 @@ class _FieldCheckPlugin(Plugin):
         return group
 
 
+def _known_field_names() -> list[str]:
+    return [*FIELD_ALIASES, *(alias for aliases in FIELD_ALIASES.values() for alias in aliases), "status", "phase",
+            "age_groups", "nct_id", "text"]
+
+
+def _field_or_word(match: re.Match[str]) -> str:
+    name, known = match.group("text").lower(), _known_field_names()
+    if name in known or name in _SEARCHED_AS_TEXT or any(Levenshtein.distance(name, field) <= 2 for field in known):
+        return match.group(0)
+    return match.group("text") + " "
+
+
 def _field_hint(unknown: str) -> str:
     if unknown.lower() in _SEARCHED_AS_TEXT:
         return f"plain words search titles, summaries and keywords: leave out '{unknown}:'"
-    known = [*FIELD_ALIASES, *(alias for aliases in FIELD_ALIASES.values() for alias in aliases), "status", "phase"]
-    close = difflib.get_close_matches(unknown.lower(), known, n=1)
+    close = difflib.get_close_matches(unknown.lower(), _known_field_names(), n=1)
     return (f"did you mean {close[0]}:? " if close else "") + "fields: " + ", ".join(FIELDS_TO_SHOW)
 
 

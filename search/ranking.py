@@ -14,7 +14,7 @@ from whoosh.scoring import BaseScorer, WeightingModel
 from whoosh.searching import Searcher
 
 #: term-frequency saturation, as in BM25
-K1 = 1.2
+K1 = 2.0
 
 
 class SaturatedTfIdf(WeightingModel):

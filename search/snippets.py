@@ -7,7 +7,7 @@ with a match makes the snippet), so a snippet costs a fraction of re-analysing t
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Mapping
 
 from whoosh import query
@@ -89,11 +89,32 @@ def field_snippet(field: str, text: str, searched: list[tuple[Analyzer, frozense
     for line in text.splitlines():
         spans = [
             match.span() for match in candidates.finditer(_folded(line))
-            if any(token.text in words for analyzer, words in searched for token in analyzer(match.group()))
+            if any(not words.isdisjoint(_analysed(analyzer, match.group())) for analyzer, words in searched)
         ]
         if spans:
             return _clip(field, line, spans)
     return None
+
+
+#: analyzer -> word -> the terms it makes of it; for the few most recent analyzers (a search opens its schema's)
+_ANALYSED: OrderedDict[int, tuple[Analyzer, dict[str, frozenset[str]]]] = OrderedDict()
+_ANALYZERS_KEPT = 8
+_WORDS_KEPT = 100_000
+
+
+def _analysed(analyzer: Analyzer, word: str) -> frozenset[str]:
+    """The terms `analyzer` makes of `word`, remembered: the same words come up in snippet after snippet."""
+    key = id(analyzer)
+    if key not in _ANALYSED:
+        _ANALYSED[key] = (analyzer, {})  # the analyzer is kept too, so its id is not reused while cached
+        if len(_ANALYSED) > _ANALYZERS_KEPT:
+            _ANALYSED.popitem(last=False)
+    terms = _ANALYSED[key][1]
+    if len(terms) > _WORDS_KEPT:
+        terms.clear()
+    if word not in terms:
+        terms[word] = frozenset(token.text for token in analyzer(word))
+    return terms[word]
 
 
 def _folded(line: str) -> str:

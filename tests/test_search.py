@@ -305,3 +305,10 @@ def test_unknown_keyword_values_list_the_known_ones(text, message):
     with pytest.raises(QuerySyntaxError, match=message) as raised:
         parse_query(text, SCHEMA)
     assert "one of:" in (raised.value.hint or "")
+
+
+def test_a_colon_after_a_word_that_is_no_field_is_read_as_plain_words(searcher):
+    # pasted from a record: "Low Dose: cisplatin"; "dose" is no field nor close to one
+    assert ids(find(searcher, query="Dose: cisplatin"))[:2] == ids(find(searcher, query="dose cisplatin"))[:2]
+    with pytest.raises(QuerySyntaxError, match="unknown field 'drgu:'"):
+        parse_query("drgu:keytruda", SCHEMA)

@@ -437,7 +437,7 @@ def test_misspelled_drug_is_corrected_and_said_so(client):
     ("query", "message"),
     [
         ("q=%22unclosed", "Unclosed quote in &#39;&#34;unclosed&#39;"),
-        ("q=foo:bar", "Unknown field &#39;foo:&#39;"),
+        ("q=drgu:bar", "Unknown field &#39;drgu:&#39;"),
         ("q=(lupus", "Unbalanced parentheses"),
     ],
 )
