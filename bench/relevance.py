@@ -128,7 +128,8 @@ def make_queries(facts: list[dict[str, Any]], rng: random.Random) -> list[Query]
     for found, term in lay:
         if 2 <= len(by_term[term]) <= 60:
             add("lay words", found.lower(), by_term[term])
-    broader = [term for term in sorted({t for fact in facts for t in fact["ancestors"]}) if 3 <= len(by_term[term]) <= 60]
+    ancestors = sorted({term for fact in facts for term in fact["ancestors"]})
+    broader = [term for term in ancestors if 3 <= len(by_term[term]) <= 60]
     rng.shuffle(broader)
     for term in broader:
         add("broader", f"trials for {term.lower()}", by_term[term])
@@ -227,8 +228,9 @@ def main() -> None:
                     precision = sum(n in item.relevant for n in ranked[:10]) / 10
                     scores[item.kind][engine].append((ndcg_at_10(ranked, item.relevant), precision, not ranked))
                 if verbose:
-                    print(f"{item.kind:<18} {ndcg_at_10(ours, item.relevant):.2f} {ndcg_at_10(theirs, item.relevant):.2f}"
-                          f" {len(item.relevant):>3} {item.text!r}", file=sys.stderr)
+                    print(f"{item.kind:<18} {ndcg_at_10(ours, item.relevant):.2f}"
+                          f" {ndcg_at_10(theirs, item.relevant):.2f} {len(item.relevant):>3} {item.text!r}",
+                          file=sys.stderr)
     print(f"{len(facts)} real studies, {len(queries)} queries (truth from registry fields)")
     print(f"{'kind':<18} {'n':>3}  {'trialwatch nDCG@10 / P@10 / zero':>34}  {'FTS5 nDCG@10 / P@10 / zero':>28}")
     everything: dict[str, list[tuple[float, float, bool]]] = defaultdict(list)
