@@ -27,11 +27,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from whoosh.support.charset import accent_map
 
-from harvester.models import Trial
 from index.analysis import american_spelling
+
+if TYPE_CHECKING:  # searches read a vocabulary without the models (pydantic takes a third of a second to import)
+    from harvester.models import Trial
 
 logger = logging.getLogger(__name__)
 
