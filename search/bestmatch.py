@@ -116,6 +116,8 @@ def _field_queries(schema: Schema, phrase: str, exclude: set[str]) -> list[query
     queries = []
     for field in SYNONYM_FIELDS:
         terms = list(dict.fromkeys(schema[field].process_text(phrase, mode="query")))
+        # "Sildenafil 100 mg" means sildenafil: a dose is no part of the name
+        terms = [term for term in terms if not _is_dose(term)] or terms
         if not terms:
             continue
         if set(schema["text"].process_text(phrase, mode="query")) <= exclude:
@@ -123,6 +125,13 @@ def _field_queries(schema: Schema, phrase: str, exclude: set[str]) -> list[query
         queries.append(query.Term(field, terms[0]) if len(terms) == 1
                        else query.And([query.Term(field, term) for term in terms]))
     return queries
+
+
+_DOSE_UNITS = frozenset({"mg", "g", "mcg", "ug", "µg", "ml", "l", "kg", "iu", "units", "unit", "dose", "doses"})
+
+
+def _is_dose(term: str) -> bool:
+    return term.replace(".", "").isdigit() or term in _DOSE_UNITS
 
 
 def top(

@@ -69,16 +69,17 @@ def run_search(searcher: Searcher, request: SearchRequest) -> SearchResponse:
     unmatched = _unmatched_words(request.query, compiled.text, searcher.reader())
     corrected = suggestion is not None and suggestion.confident and not request.literal
     if suggestion is not None and corrected:
-        results, total = _execute(searcher, suggestion.request,
-                                  compile_request(suggestion.request, searcher.schema, vocabulary))
+        compiled = compile_request(suggestion.request, searcher.schema, vocabulary)
+        results, total = _execute(searcher, suggestion.request, compiled)
     else:
         results, total = _execute(searcher, request, compiled)
         if suggestion is not None and not results:  # nothing to lose
             corrected = True
-            results, total = _execute(searcher, suggestion.request,
-                                      compile_request(suggestion.request, searcher.schema, vocabulary))
+            compiled = compile_request(suggestion.request, searcher.schema, vocabulary)
+            results, total = _execute(searcher, suggestion.request, compiled)
     return SearchResponse(request=request, results=results, total=total, suggestion=suggestion, corrected=corrected,
-                          understood=understood.notes, unmatched=unmatched)
+                          understood=understood.notes, unmatched=unmatched,
+                          meanings=compiled.best.synonyms if compiled.best else ())
 
 
 def vocabulary_of(searcher: Searcher) -> Vocabulary | None:
@@ -97,7 +98,7 @@ def _places_in(searcher: Searcher) -> PlaceLookup:
 
     def lookup(name: str) -> Literal["country", "city"] | None:
         if name not in known:
-            if _is_country(name) and _any_site_in(searcher, "countries", name):
+            if _any_site_in(searcher, "countries", name) and _is_country(name):
                 known[name] = "country"
             elif _any_site_in(searcher, "cities", name):
                 known[name] = "city"

@@ -137,6 +137,9 @@ class SearchResponse:
     understood: tuple[str, ...] = ()
     #: words of the query text that no trial mentions (the others still ranked the results)
     unmatched: tuple[str, ...] = ()
+    #: (words of the query, what the registry's records say they mean) that were searched too, e.g.
+    #: ("SLE", "systemic lupus erythematosus")
+    meanings: tuple[tuple[str, str], ...] = ()
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(dataclasses.asdict(self), indent=indent, default=_json_value, ensure_ascii=False)

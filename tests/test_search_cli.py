@@ -35,7 +35,9 @@ def test_first_search_in_an_empty_data_dir_loads_the_snapshot_and_builds_the_ind
     assert notes[-1] == "trialwatch: 1 trial matches"
 
     again = run(tmp_path / "new", "search", "keytruda")
-    assert again.stderr.splitlines() == ["trialwatch: 1 trial matches"]  # no rebuild the second time
+    # no rebuild the second time; what the records say Keytruda is was searched too
+    assert again.stderr.splitlines() == ["trialwatch: also searched: keytruda as 'Pembrolizumab'",
+                                         "trialwatch: 1 trial matches"]
 
 
 def test_options_filter_and_text_shows_the_matching_criterion(data_dir):
@@ -165,3 +167,14 @@ def test_registry_vocabulary_abbreviations_and_criteria_hits(data_dir):
     children = run(data_dir, "search", "leukaemia", "children")
     assert "understood as: leukaemia · children" in children.stderr
     assert children.stdout.strip()
+
+
+def test_age_group_option_and_words(data_dir):
+    import json
+
+    option = json.loads(run(data_dir, "search", "--age-group", "child", "leukaemia", "--format", "json").stdout)
+    words = json.loads(run(data_dir, "search", "leukaemia in children", "--format", "json").stdout)
+    assert option["request"]["age_groups"] == words["request"]["age_groups"] == ["child"]
+    assert [r["nct_id"] for r in option["results"]] == [r["nct_id"] for r in words["results"]] != []
+    result = run(data_dir, "search", "--age-group", "toddler", "leukaemia")
+    assert result.exit_code == 2 and "toddler" in result.stderr

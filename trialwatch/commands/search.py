@@ -13,6 +13,8 @@ STATUS_CHOICES = ["open", *STATUS_OPTIONS]
 PHASE_CHOICES = ["early1", "1", "2", "3", "4", "na"]
 #: a search that finds the index busy waits this long for it before searching the index as it is
 SEARCH_LOCK_TIMEOUT = 1.0
+#: at most this many of the meanings searched besides the words are named
+MEANINGS_SHOWN = 3
 
 
 @click.command()
@@ -29,6 +31,10 @@ SEARCH_LOCK_TIMEOUT = 1.0
               help="Trial phase (repeatable).")
 @click.option("--country", help="Country with a trial site.")
 @click.option("--age", type=click.FloatRange(0, 150), help="Only trials whose age limits admit this age (years).")
+@click.option("--age-group", "age_groups", multiple=True,
+              type=click.Choice(["child", "adult", "older-adult"], case_sensitive=False),
+              help="Only trials for this age group, as the registry groups ages (repeatable): child (under 18), "
+                   "adult (18 to 64), older-adult (65 and over).")
 @click.option("--sex", type=click.Choice(["female", "male"], case_sensitive=False),
               help="Only trials open to this sex.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Results to show.")
@@ -49,6 +55,7 @@ def search(
     phases: tuple[str, ...],
     country: str | None,
     age: float | None,
+    age_groups: tuple[str, ...],
     sex: str | None,
     limit: int,
     literal: bool,
@@ -59,11 +66,13 @@ def search(
 
     QUERY is plain words, best match first: trials matching every word rank first, then those matching most of
     them (in titles, conditions, keywords, drugs, summary, sponsors or countries; title, condition and drug
-    matches above the rest). Statuses ("still recruiting"), phases ("phase 3"), countries, cities after "in" or
-    "near", sex words and NCT ids in the text become filters (--literal turns that off). "Quoted phrases",
-    field:word (drug, condition, status, phase, criterion, inclusion, exclusion, sponsor, country, city, type,
-    sex, nct, updated:[2024 TO], start:2023) and AND / OR / NOT are strict. A word found in no trial is named and
-    gets a "did you mean" (run instead when nothing matches).
+    matches above the rest, criteria lowest). What the registry's records say a word means counts too (other
+    names of drugs, MeSH terms of lay words, abbreviations); British spellings find American ones. Statuses
+    ("still recruiting"), phases ("phase 3"), age groups ("children"), countries, cities after "in" or "near",
+    sex words and NCT ids in the text become filters (--literal turns that off). "Quoted phrases", field:word
+    (drug, condition, status, phase, criterion, inclusion, exclusion, sponsor, country, city, type, sex, nct,
+    updated:[2024 TO], start:2023) and AND / OR / NOT are strict. A word found in no trial is named and gets a
+    "did you mean"; the correction is run instead when it is sure, or when nothing matches.
 
     \b
     Examples:
@@ -78,7 +87,8 @@ def search(
     request = SearchRequest(
         query=" ".join(query), drug=drug, condition=condition, criterion=criterion, inclusion=inclusion,
         exclusion=exclusion, sponsor=sponsor, statuses=tuple(s.lower() for s in statuses),
-        phases=tuple(p.lower() for p in phases), country=country, age=age, sex=sex.lower() if sex else None,  # type: ignore[arg-type]  # a click.Choice
+        phases=tuple(p.lower() for p in phases), country=country, age=age,
+        age_groups=tuple(group.lower().replace("-", "_") for group in age_groups), sex=sex.lower() if sex else None,  # type: ignore[arg-type]  # a click.Choice
         limit=limit, literal=literal,
     )
     _prepare_index(settings)
@@ -86,6 +96,9 @@ def search(
 
     if response.understood:
         click.echo("trialwatch: understood as: " + " · ".join(response.understood), err=True)
+    if response.meanings:
+        click.echo("trialwatch: also searched: " + "; ".join(f"{words} as {meaning!r}" for words, meaning in
+                                                        response.meanings[:MEANINGS_SHOWN]), err=True)
     for word in response.unmatched:
         click.echo(f"trialwatch: no trial mentions {word!r}", err=True)
     if response.suggestion is not None:

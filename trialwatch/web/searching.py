@@ -54,6 +54,8 @@ class SearchPage:
     corrected: bool = False
     #: what was read out of the words ("lupus", "in France"), and the words no trial mentions
     understood: tuple[str, ...] = ()
+    #: what the registry's records say words of the query mean, searched too: ("SLE", "systemic lupus ...")
+    meanings: tuple[tuple[str, str], ...] = ()
     unmatched: tuple[str, ...] = ()
     #: the trial the words named, when they are nothing but its NCT id: the page to go to
     named_trial: str | None = None
@@ -151,6 +153,7 @@ def run_search(data_dir: Path, form: SearchForm) -> SearchPage:
         suggestion_text=suggestion_text(form, suggested, response.suggestion.text) if response.suggestion else None,
         corrected=response.corrected,
         understood=response.understood,
+        meanings=response.meanings[:3],
         unmatched=response.unmatched,
         named_trial=hits[0].nct_id if len(hits) == 1 and _ONLY_AN_ID.fullmatch(form.q) else None,
     )
