@@ -7,7 +7,8 @@
 * abbreviations and what they stand for, as written in titles, summaries, conditions, keywords and criteria
   ("benign prostatic hyperplasia (BPH)"), found with the Schwartz-Hearst algorithm (Schwartz & Hearst, "A simple
   algorithm for identifying abbreviation definitions in biomedical text", PSB 2003);
-* the words that name conditions and drugs, with the number of trials naming them, for spelling corrections.
+* the words that name conditions and drugs, with the number of trials naming them, for spelling corrections;
+* the countries of the trials' sites, as the registry names them ("Turkey", "Korea, Republic of").
 
 Phrases are keyed by `phrase_key` (lowercase, accent-folded, American spelling, words joined by a space). The
 vocabulary is saved beside the Whoosh index of its generation (`save_vocabulary`) and read back, once per process
@@ -40,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 VOCABULARY_FILENAME = "vocabulary.pickle"
 #: bump when the saved layout changes; a file of another version is read as an empty vocabulary
-_FORMAT = 1
+_FORMAT = 2
 #: a phrase with more meanings than this, none seen twice, names nothing in particular ("drug", "PS"): not learned
 MAX_MEANINGS = 8
 #: at most this many meanings of a phrase are kept, the most often seen first
@@ -74,6 +75,8 @@ class Vocabulary:
     words: dict[str, int] = field(default_factory=dict)
     #: number of trials learned from
     trials: int = 0
+    #: phrase key of a country some trial has a site in -> its name as the registry writes it
+    countries: dict[str, str] = field(default_factory=dict)
 
     def meanings(self, phrase: str) -> tuple[str, ...]:
         return self.synonyms.get(phrase_key(phrase), ())
@@ -87,6 +90,7 @@ class VocabularyBuilder:
     pairs: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     words: Counter[str] = field(default_factory=Counter)
     trials: int = 0
+    countries: dict[str, str] = field(default_factory=dict)
 
     def add(self, trial: Trial) -> None:
         self.trials += 1
@@ -106,6 +110,8 @@ class VocabularyBuilder:
             if len(key) > 1 and key != phrase_key(phrase):
                 self.pairs[key][phrase] += 1
         self.words.update(_spelling_words(trial))
+        for country in trial.countries():
+            self.countries.setdefault(phrase_key(country), country)
 
     def vocabulary(self) -> Vocabulary:
         synonyms = {}
@@ -113,7 +119,7 @@ class VocabularyBuilder:
             meanings = _distinct(phrases)
             if len(meanings) <= MAX_MEANINGS or phrases[meanings[0]] > 1:
                 synonyms[key] = tuple(meanings[:KEPT_MEANINGS])
-        return Vocabulary(synonyms=synonyms, words=dict(self.words), trials=self.trials)
+        return Vocabulary(synonyms=synonyms, words=dict(self.words), trials=self.trials, countries=dict(self.countries))
 
     @classmethod
     def resumed(cls, generation: Path) -> VocabularyBuilder:
@@ -121,16 +127,18 @@ class VocabularyBuilder:
         builder = cls()
         saved = _read(generation)
         if saved is not None:
-            pairs, words, trials = saved
+            pairs, words, trials, countries = saved
             for key, phrases in pairs.items():
                 builder.pairs[key].update(phrases)
             builder.words.update(words)
             builder.trials = trials
+            builder.countries.update(countries)
         return builder
 
     def save(self, generation: Path) -> None:
         """Write what was learned beside the index in `generation`, atomically."""
-        state = (_FORMAT, {key: dict(phrases) for key, phrases in self.pairs.items()}, dict(self.words), self.trials)
+        state = (_FORMAT, {key: dict(phrases) for key, phrases in self.pairs.items()}, dict(self.words), self.trials,
+                 self.countries)
         descriptor, temporary = tempfile.mkstemp(dir=generation, prefix=f".{VOCABULARY_FILENAME}.")
         try:
             with os.fdopen(descriptor, "wb") as file:
@@ -158,16 +166,19 @@ def _load(generation: Path, modified: int) -> Vocabulary:
     return VocabularyBuilder.resumed(generation).vocabulary()
 
 
-def _read(generation: Path) -> tuple[dict[str, dict[str, int]], dict[str, int], int] | None:
+def _read(generation: Path) -> tuple[dict[str, dict[str, int]], dict[str, int], int, dict[str, str]] | None:
     try:
         with open(generation / VOCABULARY_FILENAME, "rb") as file:
-            version, pairs, words, trials = pickle.load(file)
+            version, *state = pickle.load(file)
     except FileNotFoundError:
         return None
     except (OSError, pickle.UnpicklingError, ValueError, EOFError) as error:
         logger.warning("cannot read the vocabulary of %s (%s): searching without it", generation, error)
         return None
-    return (pairs, words, trials) if version == _FORMAT else None
+    if version != _FORMAT:
+        return None
+    pairs, words, trials, countries = state
+    return pairs, words, trials, countries
 
 
 def _distinct(phrases: Counter[str]) -> list[str]:

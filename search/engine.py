@@ -16,7 +16,7 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from index.storage import open_index
-from index.vocabulary import Vocabulary, load_vocabulary
+from index.vocabulary import Vocabulary, load_vocabulary, phrase_key
 from search import bestmatch
 from search.eligibility import AdmitsAge
 from search.fastpath import FastSearch, Unsupported
@@ -90,15 +90,20 @@ def vocabulary_of(searcher: Searcher) -> Vocabulary | None:
 
 
 def _places_in(searcher: Searcher) -> PlaceLookup:
-    """Countries by their registry names (pycountry's, official and common); cities as the index's sites spell them.
+    """Countries by the names the index's sites give them, or pycountry's (official and common) where a site is;
+    cities as the index's sites spell them.
 
     Answers are kept with the index reader: a reader never changes.
     """
     known = _PLACES.setdefault(searcher.reader(), {})
+    vocabulary = vocabulary_of(searcher)
+    registry_countries = vocabulary.countries if vocabulary is not None else {}
 
     def lookup(name: str) -> Literal["country", "city"] | None:
         if name not in known:
-            if _any_site_in(searcher, "countries", name) and _is_country(name):
+            if phrase_key(name) in registry_countries or (
+                _any_site_in(searcher, "countries", name) and _is_country(name)
+            ):
                 known[name] = "country"
             elif _any_site_in(searcher, "cities", name):
                 known[name] = "city"

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from search.countries import country_names, is_adjective
 from search.models import OPEN_STATUS, SearchRequest
 
 __all__ = ["PlaceLookup", "Understood", "understand"]
@@ -85,6 +86,9 @@ _FILLER_WORDS = frozenset({
     "is", "are", "there", "can", "i", "me", "my", "please", "find", "show", "want", "which", "what", "where",
     "in", "near", "around", "and", "or", "new", "latest", "newest", "ongoing", "available", "possible", "help",
 })
+#: after a country's adjective, these words make it a place ("French trials", "Spanish hospitals")
+_SITE_WORDS = frozenset({"trial", "trials", "study", "studies", "site", "sites", "hospital", "hospitals", "centre",
+                         "centres", "center", "centers", "clinic", "clinics", "research"})
 _PLACE_INTRO = re.compile(r"\b(?:in|near|around|at)\s+", re.IGNORECASE)
 
 
@@ -167,6 +171,25 @@ def understand(request: SearchRequest, places: PlaceLookup | None = None) -> Und
     return Understood(request.replace(**changes), tuple(notes))
 
 
+def _country_called(
+    words: list[str], first: int, size: int, introduced: set[int], starts: list[int], places: PlaceLookup
+) -> tuple[str, Literal["country", "city"] | None]:
+    """A country named by an everyday name ("Russia", "the UK") or an adjective ("French trials").
+
+    An adjective names a place only after "in" or before a word for trials or sites, so that "Chinese medicine"
+    or "German measles" stay words.
+    """
+    called = " ".join(words[first : first + size])
+    if is_adjective(called):
+        following = words[first + size] if first + size < len(words) else ""
+        if starts[first] not in introduced and following not in _SITE_WORDS:
+            return called, None
+    for name in country_names(called):
+        if places(name.lower()) == "country":
+            return name.lower(), "country"
+    return called, None
+
+
 def _places(
     text: str, places: PlaceLookup, request: SearchRequest
 ) -> tuple[list[str], dict[str, object], list[str]]:
@@ -187,6 +210,8 @@ def _places(
                 continue
             name = " ".join(words[first : first + size])
             kind = places(name)
+            if kind is None:
+                name, kind = _country_called(words, first, size, introduced, starts, places)
             if kind == "city" and starts[first] not in introduced:
                 continue
             if kind is None or (kind == "country" and "country" in changes) or (kind == "city" and "city" in changes):

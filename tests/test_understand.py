@@ -80,3 +80,16 @@ def test_question_words_alone_are_dropped_and_said():
     understood = read("new treatments for cutaneous lupus")
     assert understood.request.query == "cutaneous lupus" and understood.notes == ("cutaneous lupus",)
     assert read("would I be excluded if I am on belimumab").request.query == "belimumab"
+
+
+def test_everyday_country_names_and_adjectives():
+    def places(name):
+        return {"france": "country", "russian federation": "country", "china": "country"}.get(name)
+
+    assert understand(SearchRequest(query="lupus in russia"), places).request.country == "russian federation"
+    french = understand(SearchRequest(query="french trials for lupus"), places).request
+    assert french.country == "france" and french.query == "lupus"
+    # an adjective before no word for trials or sites stays a word
+    chinese = understand(SearchRequest(query="chinese medicine for eczema"), places).request
+    assert chinese.country is None and "chinese" in chinese.query
+    assert understand(SearchRequest(query="eczema trials in chinese hospitals"), places).request.country == "china"
