@@ -29,7 +29,7 @@ from index.analysis import (
     text_analyzer,
 )
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 #: the weight of each section of the `text` field
 TEXT_WEIGHTS = {

@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 VOCABULARY_FILENAME = "vocabulary.pickle"
 #: bump when the saved layout changes; a file of another version is read as an empty vocabulary
-_FORMAT = 2
+_FORMAT = 3
 #: a phrase with more meanings than this, none seen twice, names nothing in particular ("drug", "PS"): not learned
 MAX_MEANINGS = 8
 #: at most this many meanings of a phrase are kept, the most often seen first
@@ -125,24 +125,29 @@ class VocabularyBuilder:
     def resumed(cls, generation: Path) -> VocabularyBuilder:
         """A builder holding what the vocabulary saved in `generation` learned (empty when there is none)."""
         builder = cls()
-        saved = _read(generation)
+        saved = _read(generation, with_pairs=True)
         if saved is not None:
-            pairs, words, trials, countries = saved
+            vocabulary, pairs = saved
             for key, phrases in pairs.items():
                 builder.pairs[key].update(phrases)
-            builder.words.update(words)
-            builder.trials = trials
-            builder.countries.update(countries)
+            builder.words.update(vocabulary.words)
+            builder.trials = vocabulary.trials
+            builder.countries.update(vocabulary.countries)
         return builder
 
     def save(self, generation: Path) -> None:
-        """Write what was learned beside the index in `generation`, atomically."""
-        state = (_FORMAT, {key: dict(phrases) for key, phrases in self.pairs.items()}, dict(self.words), self.trials,
-                 self.countries)
+        """Write what was learned beside the index in `generation`, atomically.
+
+        Two pickles: the vocabulary a search reads, then the counts an update resumes from (searches skip them).
+        """
+        vocabulary = self.vocabulary()
+        searched = (_FORMAT, vocabulary.synonyms, vocabulary.words, vocabulary.trials, vocabulary.countries)
         descriptor, temporary = tempfile.mkstemp(dir=generation, prefix=f".{VOCABULARY_FILENAME}.")
         try:
             with os.fdopen(descriptor, "wb") as file:
-                pickle.dump(state, file, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(searched, file, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump({key: dict(phrases) for key, phrases in self.pairs.items()}, file,
+                            protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, generation / VOCABULARY_FILENAME)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -163,22 +168,24 @@ def load_vocabulary(generation: Path) -> Vocabulary:
 
 @functools.lru_cache(maxsize=4)
 def _load(generation: Path, modified: int) -> Vocabulary:
-    return VocabularyBuilder.resumed(generation).vocabulary()
+    saved = _read(generation, with_pairs=False)
+    return saved[0] if saved is not None else Vocabulary()
 
 
-def _read(generation: Path) -> tuple[dict[str, dict[str, int]], dict[str, int], int, dict[str, str]] | None:
+def _read(generation: Path, *, with_pairs: bool) -> tuple[Vocabulary, dict[str, dict[str, int]]] | None:
     try:
         with open(generation / VOCABULARY_FILENAME, "rb") as file:
             version, *state = pickle.load(file)
+            if version != _FORMAT:
+                return None
+            pairs = pickle.load(file) if with_pairs else {}
     except FileNotFoundError:
         return None
     except (OSError, pickle.UnpicklingError, ValueError, EOFError) as error:
         logger.warning("cannot read the vocabulary of %s (%s): searching without it", generation, error)
         return None
-    if version != _FORMAT:
-        return None
-    pairs, words, trials, countries = state
-    return pairs, words, trials, countries
+    synonyms, words, trials, countries = state
+    return Vocabulary(synonyms=synonyms, words=words, trials=trials, countries=countries), pairs
 
 
 def _distinct(phrases: Counter[str]) -> list[str]:
