@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -20,6 +21,9 @@ MAX_AGE = 150
 #: the registry's age groups (stdAges), lowercase: child (0-17), adult (18-64), older_adult (65+)
 AGE_GROUPS = ("child", "adult", "older_adult")
 MAX_LIMIT = 10_000
+#: the longest query text (or text option) a search takes, on the command line and in the web form: a 10,000-letter
+#: word took 8 s to search
+MAX_TEXT_LENGTH = 500
 #: how a snippet from the criteria is introduced
 SNIPPET_LABELS = {"exclusion": "excluded if", "inclusion": "included if"}
 
@@ -70,6 +74,25 @@ class SearchRequest:
 
     def replace(self, **changes: Any) -> SearchRequest:
         return dataclasses.replace(self, **changes)
+
+
+def clean_text(text: str) -> str:
+    """Text as typed, without control characters (NUL, escape sequences) or lone surrogates, spaces collapsed.
+
+    What is searched is also echoed (on stderr, in the results page), so nothing in it may act on a terminal.
+    """
+    kept = "".join(" " if character.isspace() else character for character in text
+                   if character.isspace() or unicodedata.category(character) not in ("Cc", "Cs"))
+    return " ".join(kept.split())
+
+
+def checked_text(what: str, text: str) -> str:
+    """`clean_text`, refusing (`UsageError`) a text longer than `MAX_TEXT_LENGTH`; `what` names it in the error."""
+    cleaned = clean_text(text)
+    if len(cleaned) > MAX_TEXT_LENGTH:
+        raise UsageError(f"{what} is too long ({len(cleaned)} characters)",
+                         hint=f"use at most {MAX_TEXT_LENGTH} characters")
+    return cleaned
 
 
 def _markdown_bold(word: str) -> str:

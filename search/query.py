@@ -60,7 +60,9 @@ FIELDS_TO_SHOW = ("drug", "condition", "status", "phase", "criterion", "inclusio
 _SEARCHED_AS_TEXT = ("title", "summary", "keywords", "keyword")
 DATE_HINT = "write dates as 2024, 2024-05 or 2024-05-31, e.g. updated:[2024 TO 2025] or start:2023"
 SYNTAX_HINT = 'e.g. lupus drug:lenalidomide status:recruiting exclusion:"pregnant"'
+OPERATOR_HINT = "AND, OR and NOT join words, each once: lupus NOT pregnancy, (lupus OR sle) AND kidney"
 _FIELD_NAME = r"(?P<text>[A-Za-z_]+):"
+_DATE_RANGE = re.compile(r"[\[{].*\bTO\b", re.IGNORECASE)
 
 
 def parse_query(text: str, schema: Schema) -> query.Query:
@@ -73,8 +75,12 @@ def parse_query(text: str, schema: Schema) -> query.Query:
     text = re.sub(_FIELD_NAME, _field_or_word, text)
     try:
         parsed = _best_match(_parser(schema).parse(text)).accept(_keyword_value)
-    except ValueError as error:  # whoosh's date fields raise it for a range of what are not dates
-        raise QuerySyntaxError(f"cannot read the dates in {text!r}", hint=DATE_HINT) from error
+    except QuerySyntaxError:
+        raise
+    except Exception as error:  # whoosh raises bare Exception, TimeError, ValueError or IndexError on what it misreads
+        if _DATE_RANGE.search(text):
+            raise QuerySyntaxError(f"cannot read the dates in {text!r}", hint=DATE_HINT) from error
+        raise QuerySyntaxError(f"cannot read the query {text!r}", hint=OPERATOR_HINT) from error
     if _has_error(parsed):  # and mark a single value that is not a date (dates are all it cannot read)
         raise QuerySyntaxError(f"cannot read the dates in {text!r}", hint=DATE_HINT)
     if parsed is query.NullQuery:

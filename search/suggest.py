@@ -37,6 +37,11 @@ CONFIDENT_TRIALS = 2
 #: ... and no other candidate as close is in more than this share of the trials the best one is in
 RIVAL_SHARE = 0.5
 _CODE_LIKE = re.compile(r"\d|[A-Z].*[A-Z]")
+#: words longer than this are no misspelt word of a record (the longest in the registry's vocabulary have ~30
+#: letters) and cost time to compare: never corrected
+MAX_CORRECTED_LENGTH = 40
+#: nor is a word with a letter four times in a row (aaaa, zzzzz): a key held down, not a word
+_HELD_KEY = re.compile(r"(.)\1{3}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -172,7 +177,7 @@ def _corrections(text: str, words: list[_Word], reader: IndexReader, spelling: S
     corrections = []
     for word in words:
         original = text[word.start : word.end]
-        if len(original) < MIN_SPELLING_LENGTH or not word.terms or not original.isalpha():
+        if not word.terms or not _may_be_misspelt(original):
             continue
         if any(reader.doc_frequency(field, term) for searched, term in word.terms
                for field in MATCHING_FIELDS.get(searched, (searched,))):
@@ -182,6 +187,12 @@ def _corrections(text: str, words: list[_Word], reader: IndexReader, spelling: S
             corrected, confident = closest
             corrections.append(_Correction(word.start, word.end, corrected, confident))
     return corrections
+
+
+def _may_be_misspelt(word: str) -> bool:
+    """Whether `word` could be a misspelling worth correcting: letters only, of a word's length, no held key."""
+    return (MIN_SPELLING_LENGTH <= len(word) <= MAX_CORRECTED_LENGTH and word.isalpha()
+            and not _HELD_KEY.search(word))
 
 
 def _replaced(text: str, corrections: list[_Correction]) -> str:

@@ -86,6 +86,12 @@ def test_field_syntax_and_phrases_stay_required_beside_plain_words():
     ("updated:soon", "cannot read the dates"),
     ("title:lupus", "unknown field 'title:'"),
     ("the of", "has no words to search for"),
+    # issue 15: each was a whoosh exception (a traceback, HTTP 500)
+    ("updated:[x TO y]", "cannot read the dates"),
+    ("updated:[* TO *]", "cannot read the dates"),
+    ("start:[x TO *]", "cannot read the dates"),
+    ("updated:[2024-13 TO 2025]", "cannot read the dates"),
+    ("NOT NOT lupus", "cannot read the query"),
 ])
 def test_bad_queries_raise_a_syntax_error_with_a_hint(text, message):
     with pytest.raises(QuerySyntaxError, match=re.escape(message)) as raised:

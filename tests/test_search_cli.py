@@ -100,6 +100,38 @@ def test_a_syntax_error_is_one_line_and_exit_2(data_dir, args, message):
     assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith(message)
 
 
+@pytest.mark.parametrize("query", ["updated:[x TO y]", "updated:[2024-13 TO 2025]", "NOT NOT lupus"])
+def test_a_range_or_not_syntax_error_is_one_line_and_exit_2(data_dir, query):
+    result = run(data_dir, "search", query)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("trialwatch: error: cannot read the")
+
+
+def test_a_query_is_capped_at_500_characters_like_the_web_form(data_dir):
+    result = run(data_dir, "search", "a" * 501)
+    assert result.exit_code == 2
+    assert result.stderr == ("trialwatch: error: the query is too long (501 characters)"
+                             " (hint: use at most 500 characters)\n")
+
+
+def test_control_characters_are_stripped_before_the_words_are_echoed(data_dir):
+    result = run(data_dir, "search", "lupuss\x00\x07\x1b")
+    assert result.exit_code == 0, result.output
+    assert "no trial mentions 'lupuss'" in result.stderr and "\x00" not in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+def test_absurd_words_are_not_compared_with_the_vocabulary(data_dir, monkeypatch):
+    from search.suggest import SpellingWords
+
+    compared = []
+    closest = SpellingWords.closest
+    monkeypatch.setattr(SpellingWords, "closest", lambda self, word: compared.append(word) or closest(self, word))
+    result = run(data_dir, "search", "lupuss", "x" * 60, "aaaaargh", "12345")
+    assert result.exit_code == 0, result.output
+    assert compared == ["lupuss"]
+
+
 def test_a_bad_option_value_is_a_usage_error(data_dir):
     result = run(data_dir, "search", "--status", "recruting")
     assert result.exit_code == 2

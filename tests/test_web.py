@@ -439,6 +439,10 @@ def test_misspelled_drug_is_corrected_and_said_so(client):
         ("q=%22unclosed", "Unclosed quote in &#39;&#34;unclosed&#39;"),
         ("q=drgu:bar", "Unknown field &#39;drgu:&#39;"),
         ("q=(lupus", "Unbalanced parentheses"),
+        ("q=updated:[x TO y]", "Cannot read the dates"),
+        ("q=updated:[2024-13 TO 2025]", "Cannot read the dates"),
+        ("q=start:[x TO *]", "Cannot read the dates"),
+        ("q=NOT NOT lupus", "Cannot read the query"),
     ],
 )
 def test_query_syntax_error_is_a_400_page_with_a_hint(client, query, message):
@@ -451,6 +455,12 @@ def test_query_syntax_error_is_a_400_page_with_a_hint(client, query, message):
     assert '<p class="error-hint">' in page
     # the form comes back filled in, to fix the words
     assert 'id="drug" name="drug" type="text" value="aspirin"' in page
+
+
+def test_control_characters_are_never_echoed_into_the_page(client):
+    page = client.get("/search", params={"q": "lupus\x00\x1b[1m nephritis", "status": "any"}).text
+    assert "\x00" not in page and "\x1b" not in page
+    assert 'value="lupus[1m nephritis"' in page
 
 
 def test_results_are_paged(client):

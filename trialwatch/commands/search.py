@@ -82,12 +82,17 @@ def search(
     """
     from search.engine import search as run
     from search.formats import render_csv, render_text
-    from search.models import SearchRequest
+    from search.models import SearchRequest, checked_text
+
+    def text(option: str, value: str | None) -> str | None:
+        return checked_text(option, value) or None if value is not None else None
 
     request = SearchRequest(
-        query=" ".join(query), drug=drug, condition=condition, criterion=criterion, inclusion=inclusion,
-        exclusion=exclusion, sponsor=sponsor, statuses=tuple(s.lower() for s in statuses),
-        phases=tuple(p.lower() for p in phases), country=country, age=age,
+        query=checked_text("the query", " ".join(query)), drug=text("--drug", drug),
+        condition=text("--condition", condition), criterion=text("--criterion", criterion),
+        inclusion=text("--inclusion", inclusion), exclusion=text("--exclusion", exclusion),
+        sponsor=text("--sponsor", sponsor), statuses=tuple(s.lower() for s in statuses),
+        phases=tuple(p.lower() for p in phases), country=text("--country", country), age=age,
         age_groups=tuple(group.lower().replace("-", "_") for group in age_groups), sex=sex.lower() if sex else None,  # type: ignore[arg-type]  # a click.Choice
         limit=limit, literal=literal,
     )

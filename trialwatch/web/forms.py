@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from harvester.errors import UsageError
 from harvester.statuses import OverallStatus, status_from_option, status_label, status_option
+from search.models import MAX_TEXT_LENGTH, clean_text
 
 #: the status a search starts with: every trial a patient could still join
 DEFAULT_STATUS = "open"
@@ -27,7 +28,7 @@ STATUS_CHOICES: list[tuple[str, str]] = [
 ]
 SEX_CHOICES: list[tuple[str, str]] = [("", "Any"), ("female", "Female"), ("male", "Male")]
 
-MAX_TEXT = 500
+MAX_TEXT = MAX_TEXT_LENGTH
 MAX_AGE = 130
 PAGE_SIZE = 20
 MAX_PAGE = 500
@@ -53,7 +54,7 @@ class SearchForm:
     @classmethod
     def from_query(cls, params: Mapping[str, str]) -> SearchForm:
         """Read and check the query string. Raises `BadParameter` naming the field and what it accepts."""
-        values = {name: " ".join(str(params.get(name, "")).split()) for name in ("q", "drug", "condition", "country")}
+        values = {name: clean_text(str(params.get(name, ""))) for name in ("q", "drug", "condition", "country")}
         for name, value in values.items():
             if len(value) > MAX_TEXT:
                 raise BadParameter(f"{_LABELS[name]} is too long ({len(value)} characters)",
