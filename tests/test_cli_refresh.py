@@ -91,20 +91,21 @@ def test_two_refreshes_record_exactly_the_changes_and_a_full_listing_finds_the_d
     incremental = [path for path in registry.requests if "filter.advanced" in path]
     assert incremental and all("RANGE%5B2025-01-05%2CMAX%5D" in path for path in incremental)
     events = changes(data_dir)
-    assert kinds(events[3:]) == [("NCT03934567", "new"), ("NCT06714279", "criteria"), ("NCT06714279", "sites"),
-                                 ("NCT06714279", "status")]  # and no "dropped": an incremental run cannot know
+    assert kinds(events[3:]) == [("NCT03934567", "new"), ("NCT06714279", "criteria"), ("NCT06714279", "dates"),
+                                 ("NCT06714279", "sites"), ("NCT06714279", "status")]  # no "dropped": an
+    # incremental run cannot know
 
     registry.data_timestamp = NIGHT_3
     third = refresh(data_dir, registry, "--full", "--summary")
     assert third.exit_code == 0, third.output
     assert "2 complete listings" in third.stdout and "1 no longer matched" in third.stdout
-    (dropped,) = changes(data_dir)[7:]
+    (dropped,) = changes(data_dir)[8:]
     assert (dropped["nct_id"], dropped["kind"], dropped["watch"]) == ("NCT04523987", "dropped", "all")
     assert dropped["details"]["in_registry"] is False  # the server no longer has it at all
 
     again = refresh(data_dir, registry, "--full")
     assert again.exit_code == 0, again.output
-    assert len(changes(data_dir)) == 8  # nothing duplicated
+    assert len(changes(data_dir)) == 9  # nothing duplicated
     listed = run(data_dir, "watch", "list")
     assert "all    term \"a\"  (3 trials, refreshed" in listed.stdout
 
@@ -131,10 +132,10 @@ def test_changes_filters_and_formats(data_dir, registry):
         ("NCT00184067", "new"), ("NCT03934567", "new"), ("NCT04523987", "new"), ("NCT06714279", "criteria"),
         ("NCT06714279", "new")]
     assert changes(data_dir, "--watch", "lupus") == []  # the default watch matches nothing on this server
-    assert len(changes(data_dir, "--watch", "all")) == 7
+    assert len(changes(data_dir, "--watch", "all")) == 8
     assert changes(data_dir, "--since", "2999-01-01") == []
     assert changes(data_dir, "--limit", "2") == changes(data_dir)[-2:]
-    assert len(run(data_dir, "changes").stdout.split("\n\n")) == 7  # default: the last 7 days
+    assert len(run(data_dir, "changes").stdout.split("\n\n")) == 8  # default: the last 7 days
 
     text = run(data_dir, "changes", "--kind", "status").stdout
     assert "NCT06714279 status: not yet recruiting -> recruiting" in text
@@ -142,7 +143,7 @@ def test_changes_filters_and_formats(data_dir, registry):
     assert "https://clinicaltrials.gov/study/NCT06714279" in text
 
     table = list(csv.DictReader(io.StringIO(run(data_dir, "changes", "--format", "csv").stdout)))
-    assert len(table) == 7
+    assert len(table) == 8
     (criteria,) = [row for row in table if row["kind"] == "criteria"]
     assert criteria["title"] == "NCT06714279 eligibility criteria changed: 2 added, 1 removed"
     assert json.loads(criteria["details"])["removed"][0]["text"] == "Patients failing to meet the above inclusion criteria."
@@ -171,13 +172,16 @@ def test_the_atom_feed_is_valid_and_its_ids_are_stable(data_dir, registry):
     assert feed.feed.author == "trialwatch"
     assert {link.rel: link.href for link in feed.feed.links} == {
         "self": "https://example.org/all.atom", "alternate": "https://clinicaltrials.gov/search?term=a"}
-    assert len(feed.entries) == 7
-    assert len({entry.id for entry in feed.entries}) == 7
+    assert len(feed.entries) == 8
+    assert len({entry.id for entry in feed.entries}) == 8
     assert all(entry.id.startswith("urn:uuid:") for entry in feed.entries)
-    assert all(entry.link == f"https://clinicaltrials.gov/study/{entry.title.split()[0]}" for entry in feed.entries)
-    (status,) = [entry for entry in feed.entries if "status:" in entry.title]
-    assert status.title == "NCT06714279 status: not yet recruiting -> recruiting"
-    assert status.tags[0].term == "status"
+    assert all(entry.link == f"https://clinicaltrials.gov/study/{entry.title[-12:-1]}" for entry in feed.entries)
+    (status,) = [entry for entry in feed.entries if entry.tags[0].term == "status"]
+    assert status.title.startswith("Recruitment opened: ") and status.title.endswith(" (NCT06714279)")
+    assert [tag.term for tag in status.tags] == ["status", "major"]
+    (dates,) = [entry for entry in feed.entries if entry.tags[0].term == "dates"]
+    assert dates.title.startswith("Start moved from 2025-01 to 2025-03-03: ")
+    assert [tag.term for tag in dates.tags] == ["dates", "notable"]
     assert "Status verified: 2024-11 -&gt; 2025-03" in status.content[0].value or \
         "Status verified: 2024-11 -> 2025-03" in status.content[0].value
     assert feed.entries[0].updated_parsed >= feed.entries[-1].updated_parsed  # newest first
@@ -188,7 +192,8 @@ def test_the_atom_feed_is_valid_and_its_ids_are_stable(data_dir, registry):
     assert later.bozo == 0
     assert later.feed.id == feed.feed.id
     assert {entry.id for entry in feed.entries} < {entry.id for entry in later.entries}  # same events, same ids
-    assert later.entries[0].title == "NCT04523987 no longer matched by watch all"
+    assert later.entries[0].title.startswith("No longer matched by watch all: ")
+    assert later.entries[0].title.endswith(" (NCT04523987)")
 
     empty = feedparser.parse(run(data_dir, "changes", "--format", "atom", "--since", "2999-01-01").stdout)
     assert (empty.bozo, len(empty.entries)) == (0, 0)

@@ -150,6 +150,27 @@ def test_several_kinds_at_once_in_a_fixed_order():
     assert [change.kind for change in diff_trials(trial(old), trial(new))] == ["status", "criteria", "sites"]
 
 
+def test_dates_moved_by_more_than_a_month_and_the_enrolment_target():
+    old = snapshot_record("NCT06714279")  # real: start, primary completion, completion 2025-01; 144 estimated
+    new = snapshot_record("NCT06714279")  # derived: completion a year later, start 2 weeks later, 150 estimated
+    status = new["protocolSection"]["statusModule"]
+    status["completionDateStruct"] = {"date": "2026-01", "type": "ESTIMATED"}
+    status["startDateStruct"] = {"date": "2025-01-15", "type": "ESTIMATED"}  # under a month: routine
+    new["protocolSection"]["designModule"]["enrollmentInfo"] = {"count": 150, "type": "ESTIMATED"}
+    assert diff_trials(trial(old), trial(new)) == [
+        Change("dates", {"completion_date": {"old": "2025-01", "new": "2026-01", "days": 365, "type": "ESTIMATED"}}),
+        Change("enrollment", {"old": 144, "new": 150, "old_type": "ESTIMATED", "new_type": "ESTIMATED"}),
+    ]
+
+
+def test_a_date_the_older_version_did_not_give_is_no_move():
+    old = snapshot_record("NCT06714279")
+    del old["protocolSection"]["statusModule"]["completionDateStruct"]
+    new = snapshot_record("NCT06714279")
+    new["protocolSection"]["statusModule"]["completionDateStruct"] = {"date": "2027-01", "type": "ESTIMATED"}
+    assert diff_trials(trial(old), trial(new)) == []
+
+
 def test_two_different_trials_cannot_be_diffed():
     with pytest.raises(ValueError, match="two different trials"):
         diff_trials(trial(snapshot_record("NCT06714279")), trial(snapshot_record("NCT04523987")))

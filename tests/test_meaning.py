@@ -47,6 +47,22 @@ def test_criteria_notable_sponsor_minor_dropped_major():
     assert severity(event("dropped", watch="lupus")) == "major"
 
 
+def test_dates_and_enrolment_are_notable_with_plain_summaries():
+    moved = event("dates", completion_date={"old": "2026-04", "new": "2027-01", "days": 275, "type": "ESTIMATED"},
+                  start_date={"old": "2025-01", "new": "2025-03-03", "days": 61, "type": "ACTUAL"})
+    assert severity(moved) == "notable"
+    assert summary(moved, "dates") == "Completion moved from 2026-04 to 2027-01; start moved from 2025-01 to 2025-03-03"
+    assert [(pair.label, pair.old, pair.new) for pair in view(moved, None).old_new()] == [
+        ("Completion", "2026-04", "2027-01"), ("Start", "2025-01", "2025-03-03")]
+    target = event("enrollment", old=100, new=150, old_type="ESTIMATED", new_type="ESTIMATED")
+    assert severity(target) == "notable"
+    assert summary(target, "enrollment") == "Enrolment target changed from 100 to 150"
+    assert [(pair.old, pair.new) for pair in view(target, None).old_new()] == [("100 (estimated)", "150 (estimated)")]
+    actual = event("enrollment", old=100, new=87, old_type="ESTIMATED", new_type="ACTUAL")
+    assert summary(actual, "enrollment") == "Actual enrolment 87 (target was 100)"
+    assert view(actual, None).headline == "Actual enrolment 87 (target was 100) (NCT00000001)"
+
+
 def test_first_seen_is_kept_apart_from_a_new_trial():
     old_trial = event("new", first_posted="2004-03-01", trial={"status": "COMPLETED"})
     fresh = event("new", first_posted="2026-11-20", trial={"status": "RECRUITING"})

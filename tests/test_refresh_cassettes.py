@@ -45,8 +45,8 @@ def test_three_nights_give_exactly_the_right_events(cassette, store, client, tmp
     (lupus,) = second.watches
     assert (lupus.full, str(lupus.since), lupus.new, lupus.changed, lupus.dropped) == (False, "2025-01-06", 1, 1, [])
     added = query_events(store)[3:]
-    assert kinds(added) == [("NCT03934567", "new"), ("NCT06714279", "criteria"), ("NCT06714279", "sites"),
-                            ("NCT06714279", "status")]
+    assert kinds(added) == [("NCT03934567", "new"), ("NCT06714279", "criteria"), ("NCT06714279", "dates"),
+                            ("NCT06714279", "sites"), ("NCT06714279", "status")]
     status, criteria, sites = (next(e for e in added if e.kind == kind) for kind in ("status", "criteria", "sites"))
     assert status.title == "NCT06714279 status: not yet recruiting -> recruiting"
     assert status.details["status_verified"] == {"old": "2024-11", "new": "2025-03"}
@@ -65,7 +65,7 @@ def test_three_nights_give_exactly_the_right_events(cassette, store, client, tmp
     third = night(cassette, store, client, tmp_path, "refresh_3_full.yaml", full=True)
     (lupus,) = third.watches
     assert (lupus.full, lupus.dropped, lupus.unchanged) == (True, ["NCT04523987"], 4)
-    (dropped,) = query_events(store)[7:]
+    (dropped,) = query_events(store)[8:]
     assert (dropped.nct_id, dropped.kind, dropped.watch) == ("NCT04523987", "dropped", "lupus")
     assert dropped.details["in_registry"] is True
     assert dropped.title == "NCT04523987 no longer matched by watch lupus"
@@ -77,7 +77,7 @@ def test_three_nights_give_exactly_the_right_events(cassette, store, client, tmp
     assert state.store_version_id == store.max_version_id()
     # deriving again adds nothing: events come from versions not yet processed, once
     assert derive_pending_events(store) == 0
-    assert len(query_events(store)) == 8
+    assert len(query_events(store)) == 9
     assert [run.outcome for run in store.runs(kind="refresh")] == ["ok", "ok", "ok"]
 
 
@@ -86,7 +86,7 @@ def test_the_watch_feed_leaves_out_what_happened_after_a_trial_dropped_out(casse
                           ("refresh_3_full.yaml", {"full": True})):
         night(cassette, store, client, tmp_path, name, **options)
     lupus = Watches(store).get("lupus")
-    assert len(query_events(store, watch=lupus)) == 8
+    assert len(query_events(store, watch=lupus)) == 9
     assert kinds(query_events(store, watch=lupus, kinds=["dropped", "status"])) == [
         ("NCT04523987", "dropped"), ("NCT06714279", "status")]
     # a status change of the dropped trial recorded after it dropped out is not the lupus watch's news any more

@@ -8,14 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harvester.history.events import Event, query_events
+from harvester.history.events import DATE_LABELS, Event, enrollment_text, query_events
 from harvester.history.meaning import FIRST_SEEN, recruitment_move, severity, shown_kind
 from harvester.statuses import status_label
 from harvester.store.store import Store
 
 KIND_LABELS = {
     "new": "new trial", FIRST_SEEN: "first seen", "status": "recruitment status", "criteria": "eligibility criteria",
-    "sponsor": "sponsor", "sites": "sites", "dropped": "no longer matched",
+    "sponsor": "sponsor", "sites": "sites", "dates": "dates", "enrollment": "enrolment", "dropped": "no longer matched",
 }
 
 
@@ -62,6 +62,16 @@ def summary(event: Event, kind: str) -> str:
         if "lead_sponsor" in d:
             return f"Lead sponsor now {(d['lead_sponsor'] or {}).get('new') or 'not given'}"
         return "Collaborators changed"
+    if kind == "dates":
+        moves = [f"{DATE_LABELS[name].lower()} moved from {pair.get('old')} to {pair.get('new')}"
+                 for name, pair in d.items() if name in DATE_LABELS]
+        text = "; ".join(moves)
+        return text[:1].upper() + text[1:]
+    if kind == "enrollment":
+        if d.get("new_type") == "ACTUAL" and d.get("old_type") != "ACTUAL":
+            return f"Actual enrolment {d.get('new')} (target was {d.get('old')})"
+        noun = "Actual enrolment" if d.get("new_type") == "ACTUAL" else "Enrolment target"
+        return f"{noun} changed from {d.get('old')} to {d.get('new')}"
     if kind == "dropped":
         return f"No longer matched by watch {event.watch}"
     return kind
@@ -86,6 +96,13 @@ class ChangeView:
         return KIND_LABELS.get(self.kind, self.kind)
 
     @property
+    def headline(self) -> str:
+        """The summary with the trial it is about, e.g. ``Recruitment opened: Belimumab in Lupus (NCT06714279)``:
+        the title of the change's Atom entry."""
+        title = self.event.trial_title
+        return f"{self.summary}: {title} ({self.event.nct_id})" if title else f"{self.summary} ({self.event.nct_id})"
+
+    @property
     def trial(self) -> dict[str, Any]:
         return self.event.details.get("trial") or {}
 
@@ -104,6 +121,12 @@ class ChangeView:
         elif self.event.kind == "sites":
             pairs += [OldNew(item["site"], status_label(item["old"]), status_label(item["new"]))
                       for item in d.get("status_changed", [])]
+        elif self.event.kind == "dates":
+            pairs += [OldNew(DATE_LABELS[name], str(pair.get("old") or "-"), str(pair.get("new") or "-"))
+                      for name, pair in d.items() if name in DATE_LABELS]
+        elif self.event.kind == "enrollment":
+            pairs.append(OldNew("Enrolment", enrollment_text(d.get("old"), d.get("old_type")),
+                                enrollment_text(d.get("new"), d.get("new_type"))))
         elif self.event.kind == "criteria":
             pairs += [OldNew(name.replace("_", " ").capitalize(), str(pair.get("old") or "-"),
                              str(pair.get("new") or "-")) for name, pair in (d.get("limits") or {}).items()]
@@ -119,18 +142,22 @@ def view(event: Event, watch_began: str | None) -> ChangeView:
     return ChangeView(event, kind, "minor" if kind == FIRST_SEEN else severity(event), summary(event, kind))
 
 
+def watch_began(store: Store, watch: Any = None) -> str | None:
+    """When `watch` began, or without one when the data dir's first watch began (None: no watch yet)."""
+    from harvester.history.watches import Watches
+
+    if watch is not None:
+        return str(watch.created_at)
+    return min((w.created_at for w in Watches(store).all()), default=None)
+
+
 def select_changes(store: Store, *, since: str | None, watch: Any = None, kinds: Sequence[str] = (),
                    severities: Sequence[str] = (), limit: int | None = None) -> list[ChangeView]:
     """The changes asked for, newest first. First-seen trials only when `kinds` names ``first_seen``.
 
     A ``new`` event is first seen when its trial was posted before the watch asked for began (without a watch:
     before the first watch of the data dir began)."""
-    from harvester.history.watches import Watches
-
-    if watch is not None:
-        began: str | None = watch.created_at
-    else:
-        began = min((w.created_at for w in Watches(store).all()), default=None)
+    began = watch_began(store, watch)
     stored_kinds = sorted({"new" if kind == FIRST_SEEN else kind for kind in kinds})
     views = [view(event, began) for event in
              query_events(store, since=since, watch=watch, kinds=stored_kinds, newest_first=True)]

@@ -17,8 +17,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
 from harvester.history.events import Event
-from harvester.history.meaning import severity
 from trialwatch import __version__
+from trialwatch.changeview import ChangeView, view
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 PROJECT_URL = "https://github.com/trialwatch/trialwatch"
@@ -81,9 +81,12 @@ def entry_id(namespace: uuid.UUID, event: Event) -> str:
 def render_atom(
     events: Sequence[Event], *, namespace: uuid.UUID, title: str, feed_key: str, self_url: str | None = None,
     alternate_url: str = "https://clinicaltrials.gov/", now: str | None = None,
-    severity_of: Callable[[Event], str] = severity,
+    view_of: Callable[[Event], ChangeView] = lambda event: view(event, None),
 ) -> str:
-    """A complete Atom feed document, newest entry first. `feed_key` names the selection (watch, kinds)."""
+    """A complete Atom feed document, newest entry first. `feed_key` names the selection (watch, kinds).
+
+    Each entry's title is the change's plain-language summary with the trial (`ChangeView.headline`), and its
+    categories its shown kind and its severity, all from `view_of` (which knows when the watch began)."""
     ET.register_namespace("", ATOM_NS)
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
@@ -100,7 +103,7 @@ def render_atom(
     sub(feed, "id", feed_id)
     sub(feed, "title", title)
     sub(feed, "subtitle", "Changes to clinical trials seen by trialwatch in ClinicalTrials.gov records: new trials,"
-                          " recruitment status, eligibility criteria, sponsors and sites.")
+                          " recruitment status, eligibility criteria, sponsors, sites, dates and enrolment.")
     sub(feed, "updated", updated)
     author = sub(feed, "author")
     sub(author, "name", "trialwatch")
@@ -109,25 +112,20 @@ def render_atom(
     sub(feed, "link", rel="alternate", href=alternate_url, type="text/html")
     sub(feed, "generator", "trialwatch", uri=PROJECT_URL, version=__version__)
     for event in ordered:
+        change = view_of(event)
         entry = sub(feed, "entry")
         sub(entry, "id", entry_id(namespace, event))
-        sub(entry, "title", event.title)
+        sub(entry, "title", change.headline)
         sub(entry, "updated", _rfc3339(event.detected_at))
         sub(entry, "published", _rfc3339(event.detected_at))
         sub(entry, "link", rel="alternate", href=event.url, type="text/html")
-        sub(entry, "category", term=event.kind, label=_KIND_LABELS.get(event.kind, event.kind))
-        sub(entry, "category", term=severity_of(event), scheme=SEVERITY_SCHEME, label=f"{severity_of(event)} change")
+        sub(entry, "category", term=change.kind, label=change.kind_label)
+        sub(entry, "category", term=change.severity, scheme=SEVERITY_SCHEME, label=f"{change.severity} change")
         lines = event.summary_lines()
         sub(entry, "summary", f"{lines[0]}: " + "; ".join(lines[1:4]) if len(lines) > 1 else lines[0], type="text")
         sub(entry, "content", _html(event, lines), type="html")
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")
-
-
-_KIND_LABELS = {
-    "new": "new trial", "status": "recruitment status", "criteria": "eligibility criteria", "sponsor": "sponsor",
-    "sites": "sites", "dropped": "no longer matched",
-}
 
 
 def _html(event: Event, lines: list[str]) -> str:

@@ -1,8 +1,9 @@
 """What changed between two versions of one trial: a pure function of two models, no I/O.
 
 `diff_trials(old, new)` compares the parts of a record that advocates follow and returns one `Change` per kind
-that changed: ``status``, ``criteria``, ``sponsor``, ``sites`` (and ``new`` when there is no old version). The
-details are plain JSON-able dicts; they are stored as they are in the events table.
+that changed: ``status``, ``criteria``, ``sponsor``, ``sites``, ``dates`` (start, primary completion or completion
+moved by more than a month), ``enrollment`` (the enrolment figure changed), and ``new`` when there is no old
+version. The details are plain JSON-able dicts; they are stored as they are in the events table.
 """
 
 from __future__ import annotations
@@ -11,12 +12,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from harvester.models import Criterion, Location, Trial
+from harvester.models import Criterion, Location, PartialDate, Trial
 
-ChangeKind = Literal["new", "status", "criteria", "sponsor", "sites"]
+ChangeKind = Literal["new", "status", "criteria", "sponsor", "sites", "dates", "enrollment"]
 
 #: the criteria lists of `Criteria`, in the order they are reported
 _CRITERIA_LISTS = ("inclusion", "exclusion", "other")
+#: the trial's dates whose moves are reported, in the order they are reported
+DATE_FIELDS = ("start_date", "primary_completion_date", "completion_date")
+#: a date moved by more days than this is reported ("more than a month"); smaller moves are routine re-estimates
+DATE_MOVE_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,8 @@ def diff_trials(old: Trial | None, new: Trial) -> list[Change]:
         raise ValueError(f"cannot diff two different trials: {old.nct_id} and {new.nct_id}")
     changes = [
         change
-        for change in (_status(old, new), _criteria(old, new), _sponsor(old, new), _sites(old, new))
+        for change in (_status(old, new), _criteria(old, new), _sponsor(old, new), _sites(old, new),
+                       _dates(old, new), _enrollment(old, new))
         if change is not None
     ]
     return changes
@@ -150,3 +156,25 @@ def _sites(old: Trial, new: Trial) -> Change | None:
     if not (added or removed or status_changed):
         return None
     return Change("sites", {"added": added, "removed": removed, "status_changed": status_changed})
+
+
+def _dates(old: Trial, new: Trial) -> Change | None:
+    """Dates both versions give that moved by more than `DATE_MOVE_DAYS` days (earliest day each can mean)."""
+    moved: dict[str, Any] = {}
+    for name in DATE_FIELDS:
+        before: PartialDate | None = getattr(old, name)
+        after: PartialDate | None = getattr(new, name)
+        if before is None or after is None:
+            continue
+        days = (after.earliest() - before.earliest()).days
+        if abs(days) > DATE_MOVE_DAYS:
+            moved[name] = {**_pair(before, after), "days": days, "type": after.type}
+    return Change("dates", moved) if moved else None
+
+
+def _enrollment(old: Trial, new: Trial) -> Change | None:
+    """The enrolment figure changed (both versions give one): the target, or the target replaced by the actual."""
+    if old.enrollment is None or new.enrollment is None or old.enrollment == new.enrollment:
+        return None
+    return Change("enrollment", {"old": old.enrollment, "new": new.enrollment,
+                                 "old_type": old.enrollment_type, "new_type": new.enrollment_type})

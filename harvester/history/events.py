@@ -2,7 +2,8 @@
 
 Two sources of events:
 
-- **Trial events** (``new``, ``status``, ``criteria``, ``sponsor``, ``sites``; column ``watch`` NULL) come from
+- **Trial events** (``new``, ``status``, ``criteria``, ``sponsor``, ``sites``, ``dates``, ``enrollment``; column
+  ``watch`` NULL) come from
   the registry records themselves. `derive_pending_events` diffs every API version stored after a cursor
   (``meta.events_version_cursor``) with the trial's previous API version (`harvester.history.diff`), and inserts the
   events and advances the cursor in the same transaction. A run killed anywhere leaves versions whose events are
@@ -35,7 +36,7 @@ from harvester.store.trials import trial_from_version
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("new", "status", "criteria", "sponsor", "sites", "dropped")
+KINDS = ("new", "status", "criteria", "sponsor", "sites", "dates", "enrollment", "dropped")
 CURSOR_META_KEY = "events_version_cursor"
 FEED_NAMESPACE_META_KEY = "feed_namespace"
 #: versions diffed per transaction
@@ -161,6 +162,10 @@ class Event:
             "sites": lambda: "sites: " + ", ".join([
                 f"{len(d.get('added', []))} added", f"{len(d.get('removed', []))} removed",
                 f"{len(d.get('status_changed', []))} changed recruitment status"]),
+            "dates": lambda: "dates moved: " + ", ".join(
+                f"{DATE_LABELS.get(name, name).lower()} {_pair_text(pair)}" for name, pair in d.items()
+                if name in DATE_LABELS),
+            "enrollment": lambda: f"enrolment: {d.get('old')} -> {d.get('new')}",
             "dropped": lambda: f"no longer matched by watch {self.watch}",
         }.get(self.kind, lambda: self.kind)()
         return f"{self.nct_id} {what}"
@@ -196,6 +201,11 @@ class Event:
             lines += [f"- {item['site']}" for item in d.get("removed", [])]
             lines += [f"~ {item['site']}: {status_label(item['old'])} -> {status_label(item['new'])}"
                       for item in d.get("status_changed", [])]
+        elif self.kind == "dates":
+            lines += [f"{DATE_LABELS[name]}: {_pair_text(pair)}" for name, pair in d.items() if name in DATE_LABELS]
+        elif self.kind == "enrollment":
+            lines.append(f"Enrolment: {enrollment_text(d.get('old'), d.get('old_type'))}"
+                         f" -> {enrollment_text(d.get('new'), d.get('new_type'))}")
         elif self.kind == "dropped":
             lines.append(f"A complete listing of watch {self.watch} no longer returned this trial.")
             in_registry = d.get("in_registry")
@@ -215,6 +225,15 @@ class Event:
         return {"id": self.id, "key": self.event_key, "nct_id": self.nct_id, "kind": self.kind, "watch": self.watch,
                 "detected_at": self.detected_at, "title": self.title, "url": self.url, "details": self.details,
                 "old_version_id": self.old_version_id, "new_version_id": self.new_version_id}
+
+
+#: the labels of the dates a ``dates`` event reports (`harvester.history.diff.DATE_FIELDS`)
+DATE_LABELS = {"start_date": "Start", "primary_completion_date": "Primary completion", "completion_date": "Completion"}
+
+
+def enrollment_text(count: object, kind: object) -> str:
+    """``150 (estimated)``: an enrolment figure with the registry's type (ESTIMATED is the target, ACTUAL the count)."""
+    return f"{count} ({str(kind).lower()})" if kind else str(count)
 
 
 def _pair_text(pair: dict[str, Any]) -> str:

@@ -6,7 +6,8 @@ Severity, as advocates rank changes:
 
 - ``major``: recruitment opened or closed, a trial suspended, terminated, withdrawn or completed, a trial a watch
   no longer matches;
-- ``notable``: eligibility criteria added or removed, sites added, removed or changing status;
+- ``notable``: eligibility criteria added or removed, sites added, removed or changing status, the enrolment target
+  changed, start or completion dates moved by more than a month (`harvester.history.diff` reports no smaller move);
 - ``minor``: everything else (sponsor changes, other status moves, new and first-seen trials).
 """
 
@@ -43,7 +44,7 @@ def severity(event: Event) -> str:
         return "major" if recruitment_move(details.get("old"), details.get("new")) else "minor"
     if event.kind == "criteria":
         return "notable" if details.get("added") or details.get("removed") or details.get("limits") else "minor"
-    if event.kind == "sites":
+    if event.kind in ("sites", "dates", "enrollment"):
         return "notable"
     return "minor"
 

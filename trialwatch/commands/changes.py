@@ -58,8 +58,9 @@ def _kinds(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
 @common_options
 def changes(since: str, watch_name: str | None, kinds: tuple[str, ...], output_format: str, limit: int | None,
             feed_url: str | None, settings: Settings) -> None:
-    """Changes seen in stored trials: new trials, recruitment status, eligibility criteria, sponsors, sites, and
-    trials a watch no longer matches. Oldest first (Atom: newest first).
+    """Changes seen in stored trials: new trials, recruitment status, eligibility criteria, sponsors, sites, dates
+    moved by more than a month, enrolment figures, and trials a watch no longer matches. Oldest first (Atom: newest
+    first).
 
     \b
     Examples:
@@ -69,6 +70,7 @@ def changes(since: str, watch_name: str | None, kinds: tuple[str, ...], output_f
     from harvester.history.events import derive_pending_events, feed_namespace, query_events
     from harvester.history.watches import Watches
     from harvester.store.store import Store
+    from trialwatch.changeview import view, watch_began
     from trialwatch.feeds import render_atom, render_csv, render_json, render_text
 
     start = parse_since(since)
@@ -77,6 +79,7 @@ def changes(since: str, watch_name: str | None, kinds: tuple[str, ...], output_f
         derive_pending_events(store)  # versions stored by `harvest` since the last refresh
         events = query_events(store, since=start, watch=watch, kinds=kinds, limit=limit)
         namespace = feed_namespace(store) if output_format == "atom" else None
+        began = watch_began(store, watch)
     if output_format == "json":
         click.echo(render_json(events))
     elif output_format == "csv":
@@ -87,7 +90,7 @@ def changes(since: str, watch_name: str | None, kinds: tuple[str, ...], output_f
         click.echo(render_atom(
             events, namespace=namespace, title=f"trialwatch: changes to {what}",  # type: ignore[arg-type]
             feed_key=f"{watch.name if watch else ''}|{','.join(sorted(kinds))}", self_url=feed_url,
-            alternate_url=alternate,
+            alternate_url=alternate, view_of=lambda event: view(event, began),
         ))
     else:
         click.echo(render_text(events, since=start))

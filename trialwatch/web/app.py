@@ -233,12 +233,12 @@ def create_app(data_dir: Path, *, search: Callable[[Path, forms.SearchForm], Sea
         filters, _context, views, start = _changes(request)
         with Store.open(data_dir) as store:
             namespace = feed_namespace(store)
-        severity_of = {view.event.id: view.severity for view in views}
+        view_of = {view.event.id: view for view in views}
         body = render_atom(
             [view.event for view in views], namespace=namespace, feed_key=filters.feed_key,
             title=f"trialwatch: changes to {filters.watch + ' trials' if filters.watch else 'watched trials'}",
             self_url=str(request.url), alternate_url=str(request.url_for("changes")) + filters.query(),
-            now=start or "1970-01-01T00:00:00+00:00", severity_of=lambda event: severity_of[event.id],
+            now=start or "1970-01-01T00:00:00+00:00", view_of=lambda event: view_of[event.id],
         )
         return _conditional(request, body, "application/atom+xml", views[0].event.detected_at if views else None)
 
