@@ -61,6 +61,7 @@ def rebuild_index(
     """
     location = IndexLocation.of(data_dir)
     with writer_lock(location.lock_path, lock_timeout):
+        _remove_unfinished(location)
         return _rebuild(store, location, processes)
 
 
@@ -73,6 +74,7 @@ def update_index(store: Store, data_dir: Path, *, lock_timeout: float = DEFAULT_
     """
     location = IndexLocation.of(data_dir)
     with writer_lock(location.lock_path, lock_timeout):
+        _remove_unfinished(location)
         generation = location.current()
         state = read_state(generation) if generation else None
         if (
@@ -83,6 +85,11 @@ def update_index(store: Store, data_dir: Path, *, lock_timeout: float = DEFAULT_
         ):
             return _rebuild(store, location, None)
         return _update(store, generation, state)
+
+
+def _remove_unfinished(location: IndexLocation) -> None:
+    for name in location.remove_unfinished():
+        logger.warning("removed %s from %s: an index build that was killed before it finished", name, location.root)
 
 
 def _rebuild(store: Store, location: IndexLocation, processes: int | None) -> IndexSummary:

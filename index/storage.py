@@ -81,6 +81,20 @@ class IndexLocation:
             if path not in (generation, replaced):
                 shutil.rmtree(path, ignore_errors=True)
 
+    def remove_unfinished(self) -> list[str]:
+        """Remove the generations newer than the live one, left by a build killed before it published them.
+
+        Call it holding the writer lock: then no build is under way. Returns the names removed.
+        """
+        live = self.current()
+        newest_published = _generation_number(live) if live is not None else 0
+        removed = []
+        for path in self._generations():
+            if _generation_number(path) > newest_published:
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path.name)
+        return sorted(removed)
+
     def _generations(self) -> list[Path]:
         if not self.root.is_dir():
             return []

@@ -43,7 +43,7 @@ from harvester.history.watches import Watch, Watches
 from harvester.models import normalize_nct_id
 from harvester.registry.client import RegistryClient, RegistryVersion, StudyPage, StudyQuery
 from harvester.registry.harvest import HarvestSummary, harvest_query, store_record
-from harvester.store.store import Store, utc_now
+from harvester.store.store import KILLED_MESSAGE, Store, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -159,8 +159,7 @@ def needs_full_listing(watch: Watch, *, now: dt.datetime, full_every_days: int) 
 
 def mark_killed_runs(store: Store) -> int:
     """Runs of earlier refreshes still 'running': their process died (the caller holds the refresh lock)."""
-    return store.mark_unfinished_runs((RUN_KIND, WATCH_RUN_KIND), outcome="killed",
-                                      message="the process ended without finishing the run")
+    return store.mark_unfinished_runs((RUN_KIND, WATCH_RUN_KIND), outcome="killed", message=KILLED_MESSAGE)
 
 
 def refresh(

@@ -16,19 +16,9 @@ from types import TracebackType
 from typing import TextIO
 
 from harvester.errors import RefreshLocked
-from harvester.store.store import utc_now
+from harvester.store.store import process_alive, utc_now
 
 LOCK_FILENAME = "refresh.lock"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, someone else's
-        return True
-    return True
 
 
 class RefreshLock:
@@ -55,7 +45,7 @@ class RefreshLock:
         previous = file.read().split()
         if previous:
             pid = previous[0]
-            state = "still running but not holding the lock" if pid.isdigit() and _pid_alive(int(pid)) else "killed"
+            state = "still running but not holding the lock" if process_alive(pid) else "killed"
             self.taken_over = (f"took over the refresh lock left by pid {pid} (started {' '.join(previous[1:2])}),"
                                f" which was {state}")
         file.seek(0)

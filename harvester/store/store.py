@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import itertools
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -27,6 +28,9 @@ from harvester.store.schema import migrate
 from harvester.store.watch_rows import WatchRows
 
 STORE_FILENAME = "trialwatch.sqlite"
+#: a running run's message: which process runs it, so that the next run can tell it was killed
+_RUNNING_AS = "running as pid "
+KILLED_MESSAGE = "the process ended without finishing the run"
 
 Source = Literal["api", "page"]
 Outcome = Literal["new", "changed", "unchanged"]
@@ -300,12 +304,27 @@ class Store(WatchRows, EventRows, DeliveryRows):
     # --- runs -------------------------------------------------------------------------------------------------
 
     def start_run(self, kind: str, query: dict[str, Any]) -> int:
+        """Record a run as running in this process (its message names the pid until it finishes).
+
+        Runs of any kind left running by a process that no longer exists are marked killed first.
+        """
+        self.mark_dead_runs()
         cursor = self._execute(
-            "INSERT INTO runs (kind, query, started_at) VALUES (?, ?, ?)",
-            (kind, json.dumps(query, sort_keys=True), utc_now()),
+            "INSERT INTO runs (kind, query, started_at, message) VALUES (?, ?, ?, ?)",
+            (kind, json.dumps(query, sort_keys=True), utc_now(), f"{_RUNNING_AS}{os.getpid()}"),
         )
         assert cursor.lastrowid is not None  # an INSERT sets it
         return cursor.lastrowid
+
+    def mark_dead_runs(self) -> int:
+        """Mark killed the runs still 'running' whose process (the pid `start_run` recorded) has died."""
+        rows = self._execute("SELECT id, message FROM runs WHERE outcome = 'running' AND message LIKE ?",
+                             (f"{_RUNNING_AS}%",)).fetchall()
+        dead = [row["id"] for row in rows if not process_alive(row["message"].removeprefix(_RUNNING_AS))]
+        for run_id in dead:
+            self._execute("UPDATE runs SET outcome = 'killed', finished_at = ?, message = ? WHERE id = ?",
+                          (utc_now(), KILLED_MESSAGE, run_id))
+        return len(dead)
 
     def update_run(self, run_id: int, **fields: Any) -> None:
         """Set columns of a run, e.g. ``update_run(7, outcome='ok', finished_at=utc_now(), new=3)``."""
@@ -342,6 +361,19 @@ class Store(WatchRows, EventRows, DeliveryRows):
             "SELECT * FROM runs WHERE (? IS NULL OR kind = ?) ORDER BY id DESC LIMIT ?", (kind, kind, limit)
         ).fetchall()
         return [Run(**{**dict(row), "query": json.loads(row["query"])}) for row in rows]
+
+
+def process_alive(pid: str) -> bool:
+    """Whether the process with this pid (as text) exists."""
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
 
 
 def _version(row: sqlite3.Row) -> StoredVersion:
