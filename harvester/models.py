@@ -193,6 +193,49 @@ class GeoPoint(Model):
     lon: float
 
 
+class Contact(Model):
+    """Whom to ask about a trial: a central contact, or one of a site's contacts (``CONTACT``,
+    ``PRINCIPAL_INVESTIGATOR``...). The registry gives any of the parts, or none."""
+
+    name: str | None = None
+    role: str | None = None
+    phone: str | None = None
+    phone_ext: str | None = None
+    email: str | None = None
+
+    @property
+    def reachable(self) -> bool:
+        """Whether it says how to reach someone (a phone number or an e-mail address), not only a name."""
+        return bool(self.phone or self.email)
+
+    @property
+    def tel_uri(self) -> str | None:
+        """``tel:`` link for the phone number (RFC 3966: visual separators kept, extension as ``;ext=``)."""
+        if not self.phone:
+            return None
+        number = re.sub(r"[^0-9+\-.()]", "", self.phone.replace(" ", "-")).strip("-.")
+        if not re.search(r"\d", number):
+            return None
+        extension = re.sub(r"\D", "", self.phone_ext or "")
+        return f"tel:{number}" + (f";ext={extension}" if extension else "")
+
+    @property
+    def mailto_uri(self) -> str | None:
+        """``mailto:`` link for the e-mail address, when it looks like one (one @, no spaces)."""
+        address = (self.email or "").strip()
+        if address.count("@") != 1 or any(character.isspace() for character in address):
+            return None
+        return f"mailto:{address}"
+
+
+class Official(Model):
+    """A person responsible for the trial (``overallOfficials``): principal investigator, study director, chair."""
+
+    name: str
+    role: str | None = None
+    affiliation: str | None = None
+
+
 class Location(Model):
     facility: str | None = None
     city: str | None = None
@@ -201,6 +244,7 @@ class Location(Model):
     country: str | None = None
     status: str | None = None
     geo: GeoPoint | None = None
+    contacts: list[Contact] = Field(default_factory=list)
 
 
 class SecondaryId(Model):
@@ -297,6 +341,9 @@ class Trial(Model):
     enrollment_type: str | None = None
 
     eligibility: Eligibility = Field(default_factory=Eligibility)
+    #: whom to ask about the trial as a whole
+    central_contacts: list[Contact] = Field(default_factory=list)
+    overall_officials: list[Official] = Field(default_factory=list)
     locations: list[Location] = Field(default_factory=list)
     secondary_ids: list[SecondaryId] = Field(default_factory=list)
     has_results: bool = False

@@ -10,6 +10,7 @@ from harvester.models import Criterion, MeshTerm, Trial
 from index.analysis import weighted_text
 from index.drug_names import brand_and_generic_names, known_drugs
 from index.schema import NO_MAXIMUM_AGE, OPEN_TERM, TEXT_WEIGHTS
+from index.sites import located_sites
 
 #: separates the values of a list field: a snippet shows it between them
 VALUE_SEPARATOR = "; "
@@ -22,6 +23,7 @@ def trial_document(trial: Trial) -> dict[str, Any]:
     from the indexed text.
     """
     eligibility = trial.eligibility
+    site_points, sites = located_sites(trial)
     sections = {
         "title": _join((trial.brief_title, trial.acronym, trial.official_title), separator=" / "),
         "conditions": _join((*trial.conditions, *trial.keywords, *_terms(trial.condition_mesh))),
@@ -52,6 +54,8 @@ def trial_document(trial: Trial) -> dict[str, Any]:
         "sex": eligibility.sex or "ALL",
         "age_groups": " ".join(eligibility.std_ages),
         "cities": _join(location.city for location in trial.locations if location.city),
+        "site_points": site_points,
+        "sites": sites,
         "last_update": _datetime(trial.last_update_posted),
         "start_date": _datetime(trial.start_date.earliest() if trial.start_date else None),
     }

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from whoosh.analysis import Analyzer, IDAnalyzer
-from whoosh.columns import NumericColumn
+from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from index.analysis import (
@@ -29,7 +29,7 @@ from index.analysis import (
     text_analyzer,
 )
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 #: the weight of each section of the `text` field
 TEXT_WEIGHTS = {
@@ -86,6 +86,9 @@ def build_schema() -> Schema:
         age_groups=KEYWORD(analyzer=keyword_analyzer(status_term)),
         countries=_text(names),
         cities=_text(names),
+        # the sites with coordinates, packed (`index.sites`) for near-me searches, and stored to name the nearest
+        site_points=COLUMN(VarBytesColumn()),
+        sites=STORED(),
         last_update=DATETIME(stored=True, sortable=True),
         start_date=DATETIME(),
     )

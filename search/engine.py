@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import heapq
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,7 +21,8 @@ from index.vocabulary import Vocabulary, load_vocabulary, phrase_key
 from search import bestmatch
 from search.eligibility import AdmitsAge
 from search.fastpath import FastSearch, Unsupported
-from search.models import SearchRequest, SearchResponse, SearchResult
+from search.models import NearestTrial, SearchRequest, SearchResponse, SearchResult
+from search.nearby import Near, WithinReach, resolve_near
 from search.query import DEFAULT_FIELD, CompiledRequest, compile_request
 from search.ranking import SaturatedTfIdf
 from search.snippets import SEARCHED_FIELDS, Words, query_words, trial_snippets
@@ -63,6 +65,7 @@ def run_search(searcher: Searcher, request: SearchRequest) -> SearchResponse:
     """
     understood = Understood(request) if request.literal else understand(request, _places_in(searcher))
     request = understood.request
+    near = resolve_near(request.near, request.within, open_sites_only=request.open_only) if request.near else None
     vocabulary = vocabulary_of(searcher)
     compiled = compile_request(request, searcher.schema, vocabulary)
     suggestion = suggest(searcher.reader(), request, compiled.text, vocabulary)
@@ -70,16 +73,18 @@ def run_search(searcher: Searcher, request: SearchRequest) -> SearchResponse:
     corrected = suggestion is not None and suggestion.confident and not request.literal
     if suggestion is not None and corrected:
         compiled = compile_request(suggestion.request, searcher.schema, vocabulary)
-        results, total = _execute(searcher, suggestion.request, compiled)
+        results, total, reach = _execute(searcher, suggestion.request, compiled, near)
     else:
-        results, total = _execute(searcher, request, compiled)
+        results, total, reach = _execute(searcher, request, compiled, near)
         if suggestion is not None and not results:  # nothing to lose
             corrected = True
             compiled = compile_request(suggestion.request, searcher.schema, vocabulary)
-            results, total = _execute(searcher, suggestion.request, compiled)
+            results, total, reach = _execute(searcher, suggestion.request, compiled, near)
     return SearchResponse(request=request, results=results, total=total, suggestion=suggestion, corrected=corrected,
                           understood=understood.notes, unmatched=unmatched,
-                          meanings=compiled.best.synonyms if compiled.best else ())
+                          meanings=compiled.best.synonyms if compiled.best else (),
+                          near=near.note if near else None, within=near.within_text if near else None,
+                          closest_outside=_closest_outside(searcher, reach) if reach and not results else None)
 
 
 def vocabulary_of(searcher: Searcher) -> Vocabulary | None:
@@ -158,38 +163,81 @@ def _fields_searched(field: str) -> tuple[str, ...]:
 
 
 def _execute(
-    searcher: Searcher, request: SearchRequest, compiled: CompiledRequest
-) -> tuple[list[SearchResult], int | None]:
+    searcher: Searcher, request: SearchRequest, compiled: CompiledRequest, near: Near | None
+) -> tuple[list[SearchResult], int | None, WithinReach | None]:
+    """The results of a compiled request, and the near-me filter it ran with (None without a place)."""
     total: int | None
+    reach = WithinReach(searcher.reader(), near) if near is not None else None
+    # sorted by distance: every match is ranked, then the nearest `limit` kept
+    limit = searcher.doc_count_all() if reach is not None and request.sort == "distance" else request.limit
+    fields: dict[int, frozenset[str]] | None = None
     if compiled.scored is None:
-        ranked, total = _newest_first(searcher, compiled, request.limit)
+        ranked, total = _newest_first(searcher, compiled, limit, reach)
         words: Words = {}
     elif compiled.best is not None:
-        ranked, total, fields = _best_match_first(searcher, compiled, compiled.best, request.limit)
+        ranked, total, fields = _best_match_first(searcher, compiled, compiled.best, limit, reach)
         words = query_words(compiled.scored, searcher.reader())
-        required = {field for field, _ in compiled.best.required.iter_all_terms()} if compiled.best.required else set()
-        analyzers = {field: searcher.schema[field].analyzer for field in SEARCHED_FIELDS}
-        # a plain word's criteria are looked through only in the trials where it matched them
-        return [
-            _result(searcher.stored_fields(docnum), score, {
-                field: found for field, found in words.items()
-                if field not in bestmatch.CRITERIA_FIELDS or field in required or field in fields[docnum]
-            }, analyzers)
-            for docnum, score in ranked
-        ], total
     else:
-        ranked, total = _best_first(searcher, compiled, request.limit, request.count)
+        ranked, total = _best_first(searcher, compiled, limit, request.count, reach)
         words = query_words(compiled.scored, searcher.reader())
+    if reach is not None and request.sort == "distance":
+        ranked = sorted(ranked, key=lambda item: (_km(reach, item[0]), -item[1]))[: request.limit]
     analyzers = {field: searcher.schema[field].analyzer for field in SEARCHED_FIELDS}
-    return [_result(searcher.stored_fields(docnum), score, words, analyzers) for docnum, score in ranked], total
+    required = set()
+    if compiled.best is not None and compiled.best.required is not None:
+        required = {field for field, _ in compiled.best.required.iter_all_terms()}
+
+    def words_of(docnum: int) -> Words:
+        if fields is None:
+            return words
+        # a plain word's criteria are looked through only in the trials where it matched them
+        return {field: found for field, found in words.items()
+                if field not in bestmatch.CRITERIA_FIELDS or field in required or field in fields[docnum]}
+
+    results = []
+    for docnum, score in ranked:
+        stored = searcher.stored_fields(docnum)
+        result = _result(stored, score, words_of(docnum), analyzers)
+        if reach is not None:
+            result = dataclasses.replace(result, nearest_site=reach.nearest_site(docnum, stored.get("sites", [])))
+        results.append(result)
+    return results, total, reach
 
 
-def _best_first(searcher: Searcher, compiled: CompiledRequest, limit: int, count: bool) -> tuple[Ranked, int | None]:
-    fast = _fast_best_first(searcher, compiled, limit, count)
+def _km(reach: WithinReach, docnum: int) -> float:
+    found = reach.measure(docnum)
+    return found[0] if found is not None else float("inf")
+
+
+def _closest_outside(searcher: Searcher, reach: WithinReach) -> NearestTrial | None:
+    """The matching trial closest to the place beyond the distance searched, when the search found none within."""
+    if reach.closest_outside is None:
+        return None
+    docnum = reach.closest_outside[1]
+    stored = searcher.stored_fields(docnum)
+    site = reach.nearest_site(docnum, stored.get("sites", []))
+    return NearestTrial(stored["nct_id"], site) if site is not None else None
+
+
+def _per_trial(
+    searcher: Searcher, compiled: CompiledRequest, reach: WithinReach | None, within: Container[int] | None = None
+) -> Container[int] | None:
+    """What is checked per candidate trial (of `within`): the age limits, then the distance to its sites."""
+    allow = AdmitsAge(searcher.reader(), compiled.age, within) if compiled.age is not None else within
+    if reach is None:
+        return allow
+    reach.within = allow
+    return reach
+
+
+def _best_first(
+    searcher: Searcher, compiled: CompiledRequest, limit: int, count: bool, reach: WithinReach | None
+) -> tuple[Ranked, int | None]:
+    fast = _fast_best_first(searcher, compiled, limit, count, reach)
     if fast is not None:
         return fast
     collector: collectors.Collector = _TopCollector(limit=limit)
-    allow = _allowed(searcher, compiled.filter, compiled.age)
+    allow = _allowed(searcher, compiled.filter, compiled, reach)
     if allow is not None or compiled.mask is not None:
         collector = _FilterCollector(collector, allow=allow, restrict=compiled.mask)
     searcher.search_with_collector(compiled.scored, collector)
@@ -198,7 +246,7 @@ def _best_first(searcher: Searcher, compiled: CompiledRequest, limit: int, count
 
 
 def _best_match_first(
-    searcher: Searcher, compiled: CompiledRequest, best: bestmatch.BestMatch, limit: int
+    searcher: Searcher, compiled: CompiledRequest, best: bestmatch.BestMatch, limit: int, reach: WithinReach | None
 ) -> tuple[Ranked, int, dict[int, frozenset[str]]]:
     fast: FastSearch | None
     try:
@@ -206,22 +254,22 @@ def _best_match_first(
     except Unsupported:
         fast = None
     within = _documents(searcher, compiled.filter, fast)
-    allow = AdmitsAge(searcher.reader(), compiled.age) if compiled.age is not None else None
+    allow = _per_trial(searcher, compiled, reach)
     exclude = _documents(searcher, compiled.mask, fast)
     return bestmatch.top(searcher, best, limit, within, allow, exclude)
 
 
 def _fast_best_first(
-    searcher: Searcher, compiled: CompiledRequest, limit: int, count: bool
+    searcher: Searcher, compiled: CompiledRequest, limit: int, count: bool, reach: WithinReach | None
 ) -> tuple[Ranked, int | None] | None:
     """`_best_first` on whole posting lists (`search.fastpath`); None when the query has a shape it leaves to Whoosh."""
     assert compiled.scored is not None
-    if type(compiled.scored) is query.Term and compiled.filter is None and compiled.mask is None:
+    if type(compiled.scored) is query.Term and compiled.filter is None and compiled.mask is None and reach is None:
         return None  # one word: Whoosh's block-max search skips what cannot reach the top, reading less
     try:
         fast = FastSearch(searcher)
         within = _documents(searcher, compiled.filter, fast)
-        allow = AdmitsAge(searcher.reader(), compiled.age) if compiled.age is not None else None
+        allow = _per_trial(searcher, compiled, reach)
         exclude = _documents(searcher, compiled.mask, fast)
         ranked, total = fast.top(compiled.scored, limit, within, allow, exclude, count=count)
     except Unsupported:
@@ -229,14 +277,16 @@ def _fast_best_first(
     return ranked, total if count else None
 
 
-def _newest_first(searcher: Searcher, compiled: CompiledRequest, limit: int) -> tuple[Ranked, int]:
+def _newest_first(
+    searcher: Searcher, compiled: CompiledRequest, limit: int, reach: WithinReach | None
+) -> tuple[Ranked, int]:
     """Every trial the filters let through, newest update first (those without a date last), all counted."""
     fast: FastSearch | None
     try:
         fast = FastSearch(searcher)
     except Unsupported:
         fast = None
-    allow = _allowed(searcher, None, compiled.age)
+    allow = _per_trial(searcher, compiled, reach)
     masked = _documents(searcher, compiled.mask, fast) or set()
     matching = _documents(searcher, compiled.filter, fast)
     docnums = [
@@ -281,12 +331,14 @@ def _documents(searcher: Searcher, filter: query.Query | None, fast: FastSearch 
     return set(searcher.docs_for_query(filter))
 
 
-def _allowed(searcher: Searcher, filter: query.Query | None, age: float | None) -> query.Query | AdmitsAge | None:
-    """What a result must be in: the filter query, narrowed to the trials admitting `age` when given."""
-    if age is None:
+def _allowed(
+    searcher: Searcher, filter: query.Query | None, compiled: CompiledRequest, reach: WithinReach | None
+) -> query.Query | Container[int] | None:
+    """What a result must be in: the filter query, narrowed to the trials admitting the age and within reach."""
+    if compiled.age is None and reach is None:
         return filter
     within = set(searcher.docs_for_query(filter)) if filter is not None else None
-    return AdmitsAge(searcher.reader(), age, within)
+    return _per_trial(searcher, compiled, reach, within)
 
 
 class _FilterCollector(collectors.FilterCollector):

@@ -13,7 +13,8 @@ from search.models import SearchResponse, SearchResult
 WIDTH = 100
 #: interventions listed per result in text; the rest are counted
 MAX_DRUGS_SHOWN = 6
-CSV_COLUMNS = ("nct_id", "status", "title", "sponsor", "drugs", "last_update", "score", "snippet")
+CSV_COLUMNS = ("nct_id", "status", "title", "sponsor", "drugs", "last_update", "score", "snippet", "nearest_site",
+               "distance_km")
 
 
 def _plain(word: str) -> str:
@@ -39,6 +40,8 @@ def render_csv(response: SearchResponse) -> str:
             result.nct_id, result.status or "", result.title, result.sponsor or "", "; ".join(result.drugs),
             result.last_update.isoformat() if result.last_update else "", f"{result.score:.3f}",
             f"{first.field}: {first.marked()}" if first else "",
+            result.nearest_site.place if result.nearest_site else "",
+            f"{result.nearest_site.km:.1f}" if result.nearest_site else "",
         ])
     return buffer.getvalue()
 
@@ -50,6 +53,9 @@ def _result_block(result: SearchResult, mark: Callable[[str], str]) -> str:
                f"updated {result.last_update}" if result.last_update else None]
     if any(details):
         lines.append("  " + " · ".join(detail for detail in details if detail))
+    if result.nearest_site is not None:
+        site = result.nearest_site
+        lines.append(_wrap(f"nearest site: {site.distance} · {site.place} · {status_label(site.status)}"))
     if result.drugs:
         shown = ", ".join(result.drugs[:MAX_DRUGS_SHOWN])
         more = len(result.drugs) - MAX_DRUGS_SHOWN

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from harvester.errors import UsageError
+from search.nearby import NearestSite
 
 #: what a status filter accepts besides the registry's statuses: any status in which a patient can still join
 OPEN_STATUS = "open"
@@ -24,6 +25,9 @@ MAX_LIMIT = 10_000
 #: the longest query text (or text option) a search takes, on the command line and in the web form: a 10,000-letter
 #: word took 8 s to search
 MAX_TEXT_LENGTH = 500
+SORTS = ("relevance", "distance")
+#: statuses (as `SearchRequest.statuses` spells them, lowercase) of trials a patient can still join
+_OPEN_STATUS_WORDS = frozenset({OPEN_STATUS, "recruiting", "not_yet_recruiting", "enrolling_by_invitation"})
 #: how a snippet from the criteria is introduced
 SNIPPET_LABELS = {"exclusion": "excluded if", "inclusion": "included if"}
 
@@ -60,6 +64,12 @@ class SearchRequest:
     count: bool = True
     #: take the query text as written: no filters read out of it (`search.understand`), no correction run
     literal: bool = False
+    #: keep only trials with a site near this place (a city, resolved offline by `search.places`)
+    near: str | None = None
+    #: how near: ``50``, ``30 km``, ``50mi`` (`search.nearby.parse_distance`); `search.nearby.DEFAULT_WITHIN_KM` if None
+    within: str | None = None
+    #: ``relevance`` (best match first; newest update first when nothing ranks) or ``distance`` (nearest site first)
+    sort: Literal["relevance", "distance"] = "relevance"
 
     def __post_init__(self) -> None:
         if self.age is not None and not 0 <= self.age <= MAX_AGE:
@@ -71,6 +81,24 @@ class SearchRequest:
             raise UsageError(f"unknown age group {unknown[0]!r}", hint="one of: " + ", ".join(AGE_GROUPS))
         if not 1 <= self.limit <= MAX_LIMIT:
             raise UsageError(f"limit {self.limit} is out of range", hint=f"from 1 to {MAX_LIMIT}")
+        if self.sort not in SORTS:
+            raise UsageError(f"unknown sort order {self.sort!r}", hint="one of: " + ", ".join(SORTS))
+        if self.near is not None and not self.near.strip():
+            raise UsageError("no place to search near", hint="give a city, e.g. --near Lyon or --near 'Paris, TX'")
+        if self.near is None and self.within is not None:
+            raise UsageError("a distance without a place", hint="give the place too, e.g. --near Lyon --within 50")
+        if self.near is None and self.sort == "distance":
+            raise UsageError("sorting by distance needs a place", hint="give one, e.g. --near Lyon --sort distance")
+        if self.within is not None:
+            from search.nearby import parse_distance
+
+            parse_distance(self.within)
+
+    @property
+    def open_only(self) -> bool:
+        """Whether only trials open to enrolment are asked for (then only open sites count as near)."""
+        return bool(self.statuses) and all(status.lower().replace("-", "_") in _OPEN_STATUS_WORDS
+                                           for status in self.statuses)
 
     def replace(self, **changes: Any) -> SearchRequest:
         return dataclasses.replace(self, **changes)
@@ -134,6 +162,16 @@ class SearchResult:
     #: relevance; 0 when nothing ranks the results (then they come newest update first)
     score: float
     snippets: list[Snippet] = field(default_factory=list)
+    #: in a near-me search, the trial's nearest site that counts (`search.nearby`)
+    nearest_site: NearestSite | None = None
+
+
+@dataclass(frozen=True)
+class NearestTrial:
+    """A trial and how far its nearest counting site is."""
+
+    nct_id: str
+    site: NearestSite
 
 
 @dataclass(frozen=True)
@@ -163,6 +201,11 @@ class SearchResponse:
     #: (words of the query, what the registry's records say they mean) that were searched too, e.g.
     #: ("SLE", "systemic lupus erythematosus")
     meanings: tuple[tuple[str, str], ...] = ()
+    #: in a near-me search: the place as understood ("Paris, France (the most populous of ...)") and how far
+    near: str | None = None
+    within: str | None = None
+    #: in a near-me search: the closest trial out of reach, when one was seen (for "the nearest is 240 km away")
+    closest_outside: NearestTrial | None = None
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(dataclasses.asdict(self), indent=indent, default=_json_value, ensure_ascii=False)

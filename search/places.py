@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import logging
 import marshal
-import math
 import os
 import re
 import tempfile
@@ -29,6 +28,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from harvester.errors import UsageError
+from harvester.sites import EARTH_RADIUS_KM as EARTH_RADIUS_KM
+from harvester.sites import distance_km as distance_km
 
 __all__ = [
     "MIN_POPULATION",
@@ -47,7 +48,6 @@ logger = logging.getLogger(__name__)
 
 #: cities smaller than this are not known (GeoNames' cities5000 list: about 69,000 cities)
 MIN_POPULATION = 5000
-EARTH_RADIUS_KM = 6371.0088
 #: bump when the cached layout changes
 _FORMAT = 1
 _WORD = re.compile(r"[^\W_]+")
@@ -142,14 +142,6 @@ def fold(text: str) -> str:
         if not text.isascii():
             return ""
     return " ".join(_WORD.findall(text.lower()))
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle (haversine) distance in kilometres."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    half_dphi, half_dlambda = math.radians(lat2 - lat1) / 2, math.radians(lon2 - lon1) / 2
-    a = math.sin(half_dphi) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_dlambda) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def resolve(name: str) -> Resolution:

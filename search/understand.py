@@ -90,6 +90,8 @@ _FILLER_WORDS = frozenset({
 _SITE_WORDS = frozenset({"trial", "trials", "study", "studies", "site", "sites", "hospital", "hospitals", "centre",
                          "centres", "center", "centers", "clinic", "clinics", "research"})
 _PLACE_INTRO = re.compile(r"\b(?:in|near|around|at)\s+", re.IGNORECASE)
+#: what makes a city a place to measure from ("near Lyon"), as ``--near`` does; "in Lyon" means sites in Lyon
+_NEAR = re.compile(r"\b(?:near|around|close to|nearby)\s+$")
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,13 @@ def understand(request: SearchRequest, places: PlaceLookup | None = None) -> Und
             changes["sex"] = sex
             notes.append(f"open to {'women' if sex == 'female' else 'men'}")
 
+    near = _near_place(" ".join(words)) if request.near is None else None
+    if near is not None:
+        rest, name = near
+        words = rest.split()
+        changes["near"] = name
+        notes.append(f"near {name.title()}")
+
     if places is not None:
         words, place_changes, place_notes = _places(" ".join(words), places, request)
         changes.update(place_changes)
@@ -169,6 +178,32 @@ def understand(request: SearchRequest, places: PlaceLookup | None = None) -> Und
     if kept:
         notes.insert(0, " ".join(kept))
     return Understood(request.replace(**changes), tuple(notes))
+
+
+def _near_place(text: str) -> tuple[str, str] | None:
+    """(the text without it, the city) when the text asks for trials near a city the gazetteer knows."""
+    if not re.search(r"\b(?:near|around|close to|nearby)\s", text):
+        return None
+    from search.places import UnknownPlace, mentions, resolve
+
+    for mention in mentions(text):
+        introducer = _NEAR.search(text[: mention.start])
+        if introducer is None or mention.resolution.place.kind != "city":
+            continue
+        name, end = text[mention.start : mention.end], mention.end
+        following = text[end:].split()
+        for size in (3, 2, 1):  # a country or a US state after the city narrows it: "near paris texas"
+            qualifier = " ".join(following[:size])
+            if len(following) < size or qualifier in _FILLER_WORDS:
+                continue
+            try:
+                resolve(f"{name}, {qualifier}")
+            except UnknownPlace:
+                continue
+            name, end = f"{name}, {qualifier}", text.index(qualifier, end) + len(qualifier)
+            break
+        return text[: introducer.start()] + text[end:], name
+    return None
 
 
 def _country_called(

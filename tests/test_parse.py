@@ -148,3 +148,59 @@ def test_age_in_years(text, years):
 
 def test_age_not_applicable():
     assert Age.parse("N/A") is None
+
+
+def test_contacts_officials_and_site_contacts():
+    trial = parse_study(snapshot_record("NCT05147467"))
+    assert [(c.name, c.phone, c.email) for c in trial.central_contacts] == [
+        ("Zi Chen, Doctor", "+8618117275173", "Zi.Chen@ascentage.com"),
+        ("Min Yu, Doctor", "+8615000679101", "Min.Yu@ascentage.com"),
+    ]
+    assert trial.central_contacts[0].tel_uri == "tel:+8618117275173"
+    assert trial.central_contacts[0].mailto_uri == "mailto:Zi.Chen@ascentage.com"
+    official = trial.overall_officials[0]
+    assert (official.name, official.role, official.affiliation) == (
+        "Yifan Zhai, MD, PhD", "STUDY_DIRECTOR", "Ascentage Pharma Group Inc.")
+    first_site = trial.locations[0]
+    assert [(c.name, c.role) for c in first_site.contacts] == [
+        ("Yang Liang", "CONTACT"), ("Yang Liang, Postdoc", "PRINCIPAL_INVESTIGATOR")]
+    assert not first_site.contacts[0].reachable  # a name only: no way to reach them given
+
+
+def test_contacts_are_read_leniently(caplog):
+    """Derived from NCT05147467: a contact's phone made a number, a blank contact, an official without a name,
+    a site's contacts a lone object and a geoPoint off the globe."""
+    record = snapshot_record("NCT05147467")
+    module = record["protocolSection"]["contactsLocationsModule"]
+    module["centralContacts"][0]["phone"] = 8618117275173
+    module["centralContacts"].append({"name": " ", "role": "CONTACT"})
+    module["overallOfficials"].append({"role": "STUDY_CHAIR"})
+    module["locations"][0]["contacts"] = {"name": "Yang Liang"}
+    module["locations"][1]["geoPoint"] = {"lat": 123.0, "lon": 113.25}
+    with caplog.at_level(logging.WARNING):
+        trial = parse_study(record)
+    assert trial.central_contacts[0].phone is None and trial.central_contacts[0].email == "Zi.Chen@ascentage.com"
+    assert len(trial.central_contacts) == 2
+    assert len(trial.overall_officials) == 2
+    assert trial.locations[0].contacts == []
+    assert trial.locations[1].geo is None
+    assert "centralContacts[0].phone" in caplog.text and "locations[0].contacts" in caplog.text
+
+
+@pytest.mark.parametrize(("phone", "extension", "uri"), [
+    ("844-663-3742", None, "tel:844-663-3742"),
+    ("+33 1 42 16 00 00", "123", "tel:+33-1-42-16-00-00;ext=123"),
+    ("(617) 555-0100 ext", None, "tel:(617)-555-0100"),
+    ("n/a", None, None),
+])
+def test_tel_links(phone, extension, uri):
+    from harvester.models import Contact
+
+    assert Contact(phone=phone, phone_ext=extension).tel_uri == uri
+
+
+def test_mailto_only_for_an_address():
+    from harvester.models import Contact
+
+    assert Contact(email="a@b.org").mailto_uri == "mailto:a@b.org"
+    assert Contact(email="see website").mailto_uri is None

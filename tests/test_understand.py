@@ -43,7 +43,9 @@ def test_phases(text, phases):
 
 
 def test_a_city_only_after_in_or_near_a_country_anywhere():
-    assert read("lupus near Lyon").request.city == "lyon"
+    assert read("lupus in Lyon").request.city == "lyon"
+    near = read("lupus near Lyon").request  # near a city: measured from it, as --near Lyon
+    assert (near.city, near.near, near.query) == (None, "lyon", "lupus")
     assert read("lyon lupus").request.city is None
     assert read("lupus United States").request.country == "united states"
 

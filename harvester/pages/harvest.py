@@ -28,8 +28,12 @@ __all__ = ["PAGE_RUN_KIND", "harvest_pages", "page_content_hash", "store_page"]
 logger = logging.getLogger(__name__)
 
 PAGE_RUN_KIND = "pages"
-#: `Trial` fields left out of a page's content hash (see the module docstring)
-_NOT_CONTENT: dict[str, Any] = {"provenance": True, "page": {"site", "current_as_of", "patients_applied"}}
+#: `Trial` fields left out of a page's content hash (see the module docstring); contacts too: pages give none, and
+#: leaving them out keeps the hashes of pages stored before contacts were modelled
+_NOT_CONTENT: dict[str, Any] = {
+    "provenance": True, "page": {"site", "current_as_of", "patients_applied"},
+    "central_contacts": True, "overall_officials": True, "locations": {"__all__": {"contacts"}},
+}
 #: failures that skip one trial's page; any other error (network, rate limiting, the store) stops the harvest
 _SKIPPED = (StudyNotFound, NotATrialPage, FetchDisallowed)
 

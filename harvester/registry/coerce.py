@@ -19,6 +19,7 @@ Shape = str | dict[str, Any] | list[Any]
 
 _DATE_STRUCT: Shape = {"date": STR, "type": STR}
 _ORGANIZATION: Shape = {"name": STR, "class": STR}
+_CONTACT: Shape = {"name": STR, "role": STR, "phone": STR, "phoneExt": STR, "email": STR}
 _MESH_LIST: Shape = [{"id": STR, "term": STR}]
 _BROWSE_MODULE: Shape = {"meshes": _MESH_LIST, "ancestors": _MESH_LIST}
 
@@ -56,8 +57,10 @@ STUDY_SHAPE: Shape = {
             "healthyVolunteers": BOOL, "stdAges": [STR], "studyPopulation": STR,
         },
         "contactsLocationsModule": {
+            "centralContacts": [_CONTACT],
+            "overallOfficials": [{"name": STR, "affiliation": STR, "role": STR}],
             "locations": [{"facility": STR, "city": STR, "state": STR, "zip": STR, "country": STR, "status": STR,
-                           "geoPoint": {"lat": NUMBER, "lon": NUMBER}}],
+                           "geoPoint": {"lat": NUMBER, "lon": NUMBER}, "contacts": [_CONTACT]}],
         },
     },
     "derivedSection": {"conditionBrowseModule": _BROWSE_MODULE, "interventionBrowseModule": _BROWSE_MODULE},

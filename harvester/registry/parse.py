@@ -16,12 +16,14 @@ from harvester.errors import InvalidNctId, InvalidRecord
 from harvester.models import (
     Age,
     ArmGroup,
+    Contact,
     Eligibility,
     FoundTerm,
     GeoPoint,
     Intervention,
     Location,
     MeshTerm,
+    Official,
     Organization,
     PartialDate,
     Provenance,
@@ -104,6 +106,7 @@ def _parse_coerced(record: Json, provenance: Provenance | None) -> Trial:
     conditions = _module(record, "conditionsModule")
     design = _module(record, "designModule")
     arms = _module(record, "armsInterventionsModule")
+    contacts = _module(record, "contactsLocationsModule")
     derived = record.get("derivedSection") or {}
 
     try:
@@ -140,7 +143,12 @@ def _parse_coerced(record: Json, provenance: Provenance | None) -> Trial:
             enrollment=(design.get("enrollmentInfo") or {}).get("count"),
             enrollment_type=(design.get("enrollmentInfo") or {}).get("type"),
             eligibility=_eligibility(_module(record, "eligibilityModule")),
-            locations=[_location(item) for item in _module(record, "contactsLocationsModule").get("locations") or []],
+            central_contacts=_contacts(contacts.get("centralContacts")),
+            overall_officials=[
+                Official(name=item["name"], role=item.get("role"), affiliation=item.get("affiliation"))
+                for item in contacts.get("overallOfficials") or [] if item.get("name")
+            ],
+            locations=[_location(item) for item in contacts.get("locations") or []],
             secondary_ids=[
                 SecondaryId(id=item["id"], type=item.get("type"), domain=item.get("domain"))
                 for item in identification.get("secondaryIdInfos") or []
@@ -263,5 +271,23 @@ def _location(item: Json) -> Location:
         zip=item.get("zip"),
         country=item.get("country"),
         status=item.get("status"),
-        geo=GeoPoint(lat=geo["lat"], lon=geo["lon"]) if "lat" in geo and "lon" in geo else None,
+        geo=GeoPoint(lat=geo["lat"], lon=geo["lon"]) if _on_earth(geo) else None,
+        contacts=_contacts(item.get("contacts")),
     )
+
+
+def _on_earth(geo: Json) -> bool:
+    """A geoPoint with both coordinates, in range (a point off the globe would be measured from nowhere)."""
+    lat, lon = geo.get("lat"), geo.get("lon")
+    return lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180
+
+
+def _contacts(items: list[Json] | None) -> list[Contact]:
+    """Contacts with at least a name, a phone number or an e-mail address; blank parts read as absent."""
+    found = []
+    for item in items or []:
+        parts = {key: (item.get(key) or "").strip() or None for key in ("name", "role", "phone", "phoneExt", "email")}
+        if parts["name"] or parts["phone"] or parts["email"]:
+            found.append(Contact(name=parts["name"], role=parts["role"], phone=parts["phone"],
+                                 phone_ext=parts["phoneExt"], email=parts["email"]))
+    return found

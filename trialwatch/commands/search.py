@@ -37,6 +37,14 @@ MEANINGS_SHOWN = 3
                    "adult (18 to 64), older-adult (65 and over).")
 @click.option("--sex", type=click.Choice(["female", "male"], case_sensitive=False),
               help="Only trials open to this sex.")
+@click.option("--near", metavar="PLACE",
+              help="Only trials with a site near this city ('Lyon', 'Paris, TX', 'Portland, Oregon'), found offline; "
+                   "of several places of that name the most populous. Each result shows its nearest site. In a "
+                   "search of open trials only open sites count.")
+@click.option("--within", metavar="DISTANCE",
+              help="How near, with --near: kilometres ('50', '30 km') or miles ('50mi')  [default: 100 km]")
+@click.option("--sort", type=click.Choice(["relevance", "distance"], case_sensitive=False), default="relevance",
+              show_default=True, help="Order of the results: best match first, or (with --near) nearest site first.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Results to show.")
 @click.option("--literal", is_flag=True,
               help="Search the words as written: read no status, phase, place, sex or NCT id out of them.")
@@ -57,6 +65,9 @@ def search(
     age: float | None,
     age_groups: tuple[str, ...],
     sex: str | None,
+    near: str | None,
+    within: str | None,
+    sort: str,
     limit: int,
     literal: bool,
     output_format: str,
@@ -79,6 +90,7 @@ def search(
       trialwatch search lupus nephritis --status open --age 34 --sex female
       trialwatch search 'drug:lenalidomide status:recruiting exclusion:pregnant'
       trialwatch search --drug Keytruda --country France --format json
+      trialwatch search lupus --near 'Miami, FL' --within 50mi --sort distance
     """
     from search.engine import search as run
     from search.formats import render_csv, render_text
@@ -94,11 +106,14 @@ def search(
         sponsor=text("--sponsor", sponsor), statuses=tuple(s.lower() for s in statuses),
         phases=tuple(p.lower() for p in phases), country=text("--country", country), age=age,
         age_groups=tuple(group.lower().replace("-", "_") for group in age_groups), sex=sex.lower() if sex else None,  # type: ignore[arg-type]  # a click.Choice
-        limit=limit, literal=literal,
+        limit=limit, literal=literal, near=text("--near", near), within=text("--within", within),
+        sort=sort.lower(),  # type: ignore[arg-type]  # a click.Choice
     )
     _prepare_index(settings)
     response = run(settings.data_dir, request)
 
+    if response.near:
+        click.echo(f"trialwatch: near {response.near}, within {response.within}", err=True)
     if response.understood:
         click.echo("trialwatch: understood as: " + " · ".join(response.understood), err=True)
     if response.meanings:
@@ -121,6 +136,10 @@ def search(
     total = response.total or 0
     matches = "1 trial matches" if total == 1 else f"{total} trials match"
     click.echo(f"trialwatch: {matches}" + (f", showing the first {shown}" if shown < total else ""), err=True)
+    if response.closest_outside is not None:
+        site = response.closest_outside.site
+        click.echo(f"trialwatch: the nearest matching trial, {response.closest_outside.nct_id}, has a site "
+                   f"{site.distance} away ({site.place}); --within sets how far to look", err=True)
 
 
 def _prepare_index(settings: Settings) -> None:
