@@ -1,12 +1,24 @@
-"""Whether a data dir's index reflects its store: cheap enough to check before every search."""
+"""Whether a data dir's index reflects its store, and the one policy for bringing it up to date before use.
+
+`index_status` is cheap enough to check before every search. `bring_up_to_date` is what every command and the web
+server call: a missing index is built (waiting for another builder as long as the lock allows); a stale one is
+updated, but when another process holds the index longer than the caller can wait, the index is used as it is
+(``busy``) and the next use updates it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from index.lock import DEFAULT_LOCK_TIMEOUT
 from index.schema import SCHEMA_VERSION
 from index.storage import IndexLocation, read_state
+
+if TYPE_CHECKING:
+    from harvester.store.store import Store
+    from index.build import IndexSummary
 
 IndexStatus = Literal["missing", "stale", "current"]
 
@@ -20,3 +32,41 @@ def index_status(data_dir: Path, store_version_id: int) -> IndexStatus:
     if state is None or state.schema_version != SCHEMA_VERSION or state.store_version_id != store_version_id:
         return "stale"
     return "current"
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """What `bring_up_to_date` found and did."""
+
+    #: the index's status before
+    before: IndexStatus
+    #: what the update did; None when the index was current, or busy
+    summary: IndexSummary | None = None
+    #: another process was updating the index; it is used as it is
+    busy: bool = False
+
+    def line(self) -> str | None:
+        """A line for the user, or None when there is nothing to say."""
+        if self.busy:
+            return "the index is being updated by another process; using it as it is"
+        return self.summary.line() if self.summary else None
+
+
+def bring_up_to_date(store: Store, data_dir: Path, *, wait: float = DEFAULT_LOCK_TIMEOUT) -> Freshness:
+    """Build a missing index, update a stale one (waiting at most `wait` seconds for another writer), or nothing.
+
+    Raises `LockedError` only when there is no index to use at all and another process holds the lock too long.
+    """
+    from harvester.errors import LockedError
+    from index.build import update_index
+
+    before = index_status(data_dir, store.max_version_id())
+    if before == "current":
+        return Freshness(before)
+    try:
+        summary = update_index(store, data_dir, lock_timeout=wait if before == "stale" else DEFAULT_LOCK_TIMEOUT)
+    except LockedError:
+        if before == "missing":
+            raise
+        return Freshness(before, busy=True)
+    return Freshness(before, summary)

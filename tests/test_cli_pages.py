@@ -32,15 +32,19 @@ def test_harvest_a_page_then_show_it(tmp_path, cassette):
     shown = run(tmp_path, "show", SEED_ID)
     assert shown.exit_code == 0, shown.output
     text = shown.stdout
-    assert text.startswith(f"{SEED_ID}  Lenalidomide vs Methotrexate in Difficult-to-treat Cutaneous Lupus Erythematosus")
-    assert "Status:          not yet recruiting (open to enrolment)" in text
+    assert text.startswith(f"{SEED_ID}  Lenalidomide vs Methotrexate in Difficult-to-treat Cutaneous Lupus\n"
+                           "  Erythematosus\n")  # 80 columns when piped, wrapped between words
+    assert "Status:          not yet recruiting (not yet open)" in text
     assert "Sponsor:         Assistance Publique - Hôpitaux de Paris\n" in text
-    assert ("Keywords:        Systemic Lupus Erythematosus; Cutaneous Lupus Erythematosus; Chronic Cle;\n"
-            "                 Lenalidomide; Methotrexate; Resistance To Anti Malarial\n") in text
-    assert "Trial page (clinconnect.io): current as of 2025-07-01; launched 2025-05-07; 0 patients applied" in text
+    assert ("Keywords:        Systemic Lupus Erythematosus; Cutaneous Lupus Erythematosus;\n"
+            "                 Chronic Cle; Lenalidomide; Methotrexate; Resistance To Anti\n"
+            "                 Malarial\n") in text
+    flat = " ".join(text.split())
+    assert "Trial page (clinconnect.io): current as of 2025-07-01; launched 2025-05-07; 0 patients applied" in flat
     assert "Plain-language summary:\n  This clinical trial is studying the effectiveness of lenalidomide" in text
     assert "  - Active CLE despite\n    - AMs agents used for at least 3 months" in text
-    assert "  - Medications:\n    - Previous failure of methotrexate and lenalidomide prescribed for active CLE" in text
+    assert ("  - Medications:\n    - Previous failure of methotrexate and lenalidomide prescribed for active\n"
+            "      CLE") in text  # continuation lines under the text, not under the bullet
     assert "Known only from its trial page" in text
     assert "trialwatch: empty data dir" not in shown.stderr  # the harvest filled it; no snapshot was loaded
 
@@ -130,7 +134,7 @@ def test_a_page_disagreeing_with_the_registry_is_reported(tmp_path, sites):
                " (the registry is authoritative)")
     shown = run(tmp_path, "show", API_ID)
     assert "Status:          recruiting (open to enrolment)" in shown.stdout
-    assert f"Findings: - {finding}" in " ".join(shown.stdout.split())  # wrapped to the terminal width
+    assert f"The sources disagree: {finding}" in " ".join(shown.stdout.split())  # wrapped to the terminal width
 
     sources = run(tmp_path, "show", API_ID, "--sources")
     rows = [line.split()[0] for line in sources.stdout.splitlines() if line.startswith("  ") and "fetched" in line]

@@ -6,7 +6,7 @@ import pytest
 
 from harvester.history.events import Event
 from harvester.history.meaning import FIRST_SEEN, severity, shown_kind
-from trialwatch.changeview import summary, view
+from search.views.change import summary, view
 
 
 def event(kind, watch=None, **details):

@@ -262,8 +262,10 @@ def test_trial_known_only_from_its_page(client):
     page = response.text
     text = text_of(page)
     assert "Lenalidomide vs Methotrexate in Difficult-to-treat Cutaneous Lupus Erythematosus" in text
-    assert '<span class="badge badge--open">not yet recruiting</span>' in page
+    assert '<span class="badge badge--soon">not yet recruiting</span>' in page
+    assert "Not yet open" in text and "Open to enrolment" not in text
     assert "Known only from its trial page on clinconnect.io" in text
+    assert "trialwatch harvest" not in text  # an operator's hint, not a patient's
     assert "From the trial page on clinconnect.io" in text
     assert "In plain language This clinical trial is studying the effectiveness of lenalidomide" in text
     assert "Patients applied 0" in text
@@ -310,12 +312,15 @@ def test_lower_case_trial_id_redirects_to_the_canonical_page(client):
     assert response.headers["location"] == "/trials/NCT04267848"
 
 
-def test_unknown_trial_is_a_404_page(client):
-    response = client.get("/trials/NCT00000000")
+def test_unknown_trial_is_a_404_page(client, caplog):
+    with caplog.at_level(logging.INFO, logger="trialwatch.web"):
+        response = client.get("/trials/NCT00000000")
     assert response.status_code == 404
     text = text_of(response.text)
     assert "Page not found" in text and "No trial NCT00000000 in this data." in text
-    assert "trialwatch harvest" in text
+    # the operator's next step is in the server log, not on the patient's page
+    assert "trialwatch harvest" not in text
+    assert "run `trialwatch harvest NCT00000000`" in caplog.text
     assert "Traceback" not in response.text
 
 
@@ -369,7 +374,7 @@ def test_search_by_drug_lists_results_with_badge_sponsor_drugs_update_and_snippe
     assert "<dt>Sponsor</dt><dd>National Cancer Institute (NCI)</dd>" in hit
     assert "Carboplatin, Cisplatin" in hit
     assert '<time datetime="2025-09-10">2025-09-10</time>' in hit
-    assert 'Matched in treatments:</span> ' in hit and "<mark>Carboplatin</mark>" in hit
+    assert '<span class="snippet-source">Matched in treatments:</span> ' in hit and "<mark>Carboplatin</mark>" in hit
     # the form keeps what was searched
     assert 'id="drug" name="drug" type="text" value="carboplatin"' in page
     assert '<option value="open" selected>' in page
@@ -587,16 +592,16 @@ def test_serve_rejects_a_bad_port(tmp_path):
     assert "Invalid value for '--port'" in result.output
 
 
-def test_snippet_fragments_cut_at_highlights():
-    from trialwatch.web.searching import Fragment, fragments
+def test_snippet_pieces_cut_at_highlights():
+    from search.views.result import SnippetView
 
-    assert fragments("Not pregnant or nursing", [(4, 12)]) == [
-        Fragment("Not "), Fragment("pregnant", match=True), Fragment(" or nursing")]
+    assert SnippetView("excluded if", "Not pregnant or nursing", [(4, 12)]).pieces() == [
+        ("Not ", False), ("pregnant", True), (" or nursing", False)]
     # out of order, overlapping and empty spans still cover the text exactly once
-    pieces = fragments("abcdefgh", [(5, 7), (0, 2), (1, 3), (4, 4)])
-    assert "".join(piece.text for piece in pieces) == "abcdefgh"
-    assert [piece.text for piece in pieces if piece.match] == ["ab", "c", "fg"]
-    assert fragments("", []) == []
+    pieces = SnippetView("x", "abcdefgh", [(5, 7), (0, 2), (1, 3), (4, 4)]).pieces()
+    assert "".join(text for text, _ in pieces) == "abcdefgh"
+    assert [text for text, matched in pieces if matched] == ["ab", "c", "fg"]
+    assert SnippetView("x", "").pieces() == []
 
 
 def test_head_requests_are_answered(client):

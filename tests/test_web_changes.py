@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import warnings
 
@@ -13,8 +14,12 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
     from starlette.testclient import TestClient
 
+from harvester.history.events import derive_pending_events
 from harvester.history.watches import Watches
 from harvester.store.store import Store
+from harvester.store.trials import load_trial
+from search.views.change import select_changes
+from search.views.trial import trial_view
 from tests.test_web import HISTORY_ID, build_data_dir, text_of
 from trialwatch.cli import cli
 from trialwatch.web.app import create_app
@@ -104,3 +109,70 @@ def test_watch_picture_is_svg_with_a_text_table(client):
     assert table and "<caption>Trials by status, per month</caption>" in table.group(1)
     assert "2026-01" in table.group(1)
     assert "Trials with a site in each country" in page
+
+
+# --- the CLI and the web render the same view models (`search.views`): the same words for the same thing --------
+
+#: a registry trial with many facts and treatments, the page-only lupus trial, and one with a status history
+TRIALS = ("NCT04267848", "NCT06965244", HISTORY_ID)
+
+
+def flat(text: str) -> str:
+    """Words as read, whatever the layout: whitespace (wrapping) collapsed, case folded, no colons after labels."""
+    return " ".join(text.replace(":", " ").split()).casefold()
+
+
+def page_text(page: str) -> str:
+    """A web page's words: tags dropped, then entities decoded (record text that looks like HTML stays text)."""
+    return flat(html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def cli_text(data_dir, *args: str) -> str:
+    result = CliRunner().invoke(cli, [*args, "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    return flat(result.stdout)
+
+
+@pytest.mark.parametrize("nct_id", TRIALS)
+def test_cli_and_web_show_the_same_words_for_a_trial(client, data_dir, nct_id):
+    with Store.open(data_dir) as store:
+        view = trial_view(load_trial(store, nct_id), store)
+    terminal = cli_text(data_dir, "show", nct_id)
+    web = page_text(client.get(f"/trials/{nct_id}").text)
+    said = [view.title, view.status_text, view.who, *view.notices,
+            *(f"{fact.label} {fact.text}" for fact in view.facts if fact.label != "Trial id"),
+            *(treatment.name for treatment in view.treatments),
+            *(name for treatment in view.treatments for name in treatment.other_names)]
+    for words in filter(None, said):
+        assert flat(words) in terminal, words
+        assert flat(words) in web, words
+    assert view.status_text.startswith(view.status.label)
+    # the status history: the same periods, with the same words
+    history = cli_text(data_dir, "show", nct_id, "--history")
+    assert view.timeline is not None
+    for period in view.timeline.periods:
+        assert (period.since in history) and (period.since in web)
+        if period.why_stopped:
+            assert flat(period.why_stopped) in history and flat(period.why_stopped) in web
+
+
+def test_cli_and_web_show_the_same_words_for_search_results(client, data_dir):
+    terminal = cli_text(data_dir, "search", "--drug", "carboplatin", "--status", "open")
+    web = page_text(client.get("/search?drug=carboplatin").text)
+    assert "nct04267848" in terminal and "nct04267848" in web
+    for words in ("recruiting", "treatments biospecimen collection, carboplatin, cisplatin",
+                  "sponsor national cancer institute (nci)", "matched in treatments"):
+        assert flat(words) in terminal, words
+        assert flat(words) in web, words
+
+
+def test_cli_and_web_show_the_same_words_for_a_change(client, data_dir):
+    with Store.open(data_dir) as store:
+        derive_pending_events(store)
+        changes = select_changes(store, since=None)
+    assert changes
+    terminal = cli_text(data_dir, "changes", "--since", "all")
+    web = page_text(client.get("/changes?since=all").text)
+    for change in changes:
+        for words in (change.summary, change.kind_label):
+            assert flat(words) in terminal and flat(words) in web, words

@@ -17,14 +17,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
 from harvester.history.events import Event
+from search.views.change import ChangeView, view
 from trialwatch import __version__
-from trialwatch.changeview import ChangeView, view
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 PROJECT_URL = "https://github.com/trialwatch/trialwatch"
 #: characters XML 1.0 cannot carry at all
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-MAX_TEXT_LINES = 12
 #: the scheme of the Atom category that carries an entry's severity (major, notable, minor)
 SEVERITY_SCHEME = PROJECT_URL + "#severity"
 
@@ -38,22 +37,6 @@ def _rfc3339(timestamp: str) -> str:
 
 def _xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
-
-
-def render_text(events: Sequence[Event], *, since: str | None) -> str:
-    if not events:
-        return f"No changes recorded since {since[:16].replace('T', ' ')} UTC." if since else "No changes recorded."
-    blocks = []
-    for event in events:
-        head = f"{event.detected_at[:16].replace('T', ' ')}  {event.title}"
-        if event.watch:
-            head += f"  [watch {event.watch}]"
-        lines = event.summary_lines()
-        body = [f"    {line}" for line in lines[:MAX_TEXT_LINES]]
-        if len(lines) > MAX_TEXT_LINES:
-            body.append(f"    ... and {len(lines) - MAX_TEXT_LINES} more lines (--format json has them all)")
-        blocks.append("\n".join([head, *body, f"    {event.url}"]))
-    return "\n\n".join(blocks)
 
 
 def render_json(events: Sequence[Event]) -> str:

@@ -60,17 +60,12 @@ def _check_api_url(api_url: str) -> None:
 
 def open_store(settings: Settings, *, load_snapshot: bool = True):
     """Open the data dir's store; an empty one gets the bundled snapshot, and stderr says so."""
-    from harvester.store.snapshot import ensure_data, snapshot_only
+    from harvester.store.snapshot import ensure_data_note
     from harvester.store.store import Store
 
     store = Store.open(settings.data_dir)
-    if load_snapshot:
-        loaded = ensure_data(store)
-        if loaded:
-            click.echo(f"trialwatch: empty data dir {settings.data_dir}: loaded the {loaded.describe()}", err=True)
-        elif (snapshot := snapshot_only(store)) is not None:
-            message = f"trialwatch: using the {snapshot.describe()}; `trialwatch harvest` fetches fresh data"
-            click.echo(message, err=True)
+    if load_snapshot and (note := ensure_data_note(store)):
+        click.echo(f"trialwatch: {note}", err=True)
     return store
 
 
@@ -99,12 +94,10 @@ def http_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def update_search_index(store, settings: Settings) -> None:
     """Re-index the trials a command just stored; a busy index is left for the next search or refresh."""
-    from harvester.errors import LockedError
-    from index.build import update_index
+    from index.status import bring_up_to_date
 
-    try:
-        summary = update_index(store, settings.data_dir)
-    except LockedError as error:
-        logger.warning("%s; the next search or refresh brings the index up to date", error)
-        return
-    logger.info(summary.line())
+    freshness = bring_up_to_date(store, settings.data_dir)
+    if freshness.busy:
+        logger.warning("the search index is busy; the next search or refresh brings it up to date")
+    elif line := freshness.line():
+        logger.info(line)

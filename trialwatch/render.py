@@ -1,138 +1,188 @@
-"""Plain-language text views of trials for the terminal."""
+"""The terminal's rendering of the view models (`search.views`): wrapped to the terminal, never mid-word."""
 
 from __future__ import annotations
 
+import re
+import shutil
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from harvester.models import Age, Criterion, PageDetails, Trial, status_label
+from harvester.history.timeline import StatusTimeline
+from harvester.models import Criterion, PageDetails
+from harvester.statuses import status_label
+from search.views.change import ChangeView
+from search.views.result import ResultView
+from search.views.trial import TrialView, place_text
 
-WIDTH = 100
+#: the width when output goes to a pipe or a file, and the least width ever used
+PIPE_WIDTH = 80
+MIN_WIDTH = 40
+LABEL_WIDTH = 17
+_LINE_BREAKS = re.compile(r"[ \t]*[\r\n]+\s*|\t")
 MAX_PLACES = 15
+#: treatments listed per search result; the rest are counted
+MAX_TREATMENTS_SHOWN = 6
+#: detail lines shown per change in text; `--format json` has them all
+MAX_CHANGE_LINES = 12
 
 
-def _wrap(text: str, indent: str, width: int = WIDTH) -> str:
-    """Fill `text` after `indent`; continuation lines line up under the text, not under a bullet."""
-    return textwrap.fill(" ".join(text.split()), width=width, initial_indent=indent,
-                         subsequent_indent=" " * len(indent), break_on_hyphens=False)
+def terminal_width() -> int:
+    """``COLUMNS`` when set, else the terminal's width; 80 when stdout is no terminal."""
+    return max(MIN_WIDTH, shutil.get_terminal_size((PIPE_WIDTH, 24)).columns)
 
 
-def _criteria_lines(criteria: Iterable[Criterion], depth: int = 1) -> list[str]:
+def wrap(text: str, indent: str, width: int, subsequent: str | None = None) -> str:
+    """Fill `text` after `indent`, breaking only between words; continuation lines line up under the text.
+
+    Line breaks in `text` (a record's hard wraps) become spaces; runs of spaces within a line are kept.
+    """
+    return textwrap.fill(_LINE_BREAKS.sub(" ", text.strip()), width=width, initial_indent=indent,
+                         subsequent_indent=" " * len(indent) if subsequent is None else subsequent,
+                         break_long_words=False, break_on_hyphens=False)
+
+
+def field_line(label: str, value: object, width: int) -> str:
+    return wrap(str(value), f"{label + ':':<{LABEL_WIDTH}}", width)
+
+
+def _criteria_lines(criteria: Iterable[Criterion], width: int, depth: int = 1) -> list[str]:
     lines = []
     for criterion in criteria:
-        lines.append(_wrap(criterion.text, "  " * depth + "- "))
-        lines.extend(_criteria_lines(criterion.children, depth + 1))
+        lines.append(wrap(criterion.text, "  " * depth + "- ", width))
+        lines.extend(_criteria_lines(criterion.children, width, depth + 1))
     return lines
 
 
-def _field(label: str, value: object) -> str | None:
-    if value in (None, "", [], ()):
-        return None
-    return textwrap.fill(" ".join(str(value).split()), width=WIDTH, initial_indent=f"{label + ':':<17}",
-                         subsequent_indent=" " * 17, break_on_hyphens=False)
-
-
-def age_range(minimum: Age | None, maximum: Age | None) -> str:
-    """``18 years and over``, ``up to 17 years``, ``12 to 24 years`` (or with units of their own)."""
-    if minimum and maximum:
-        return f"{minimum} to {maximum}" if minimum.unit != maximum.unit else f"{minimum.value:g} to {maximum}"
-    if minimum:
-        return f"{minimum} and over"
-    return f"up to {maximum}" if maximum else ""
-
-
-def status_line(trial: Trial) -> str:
-    text = status_label(trial.overall_status)
-    if trial.is_open:
-        text += " (open to enrolment)"
-    if trial.last_known_status:
-        text += f", last known: {status_label(trial.last_known_status)}"
-    if trial.why_stopped:
-        text += f" (why stopped: {trial.why_stopped})"
-    if trial.status_verified_date:
-        text += f", verified {trial.status_verified_date}"
-    return text
-
-
-def render_trial(trial: Trial) -> str:
-    """A readable page for one trial: what, who runs it, who can join, who cannot, where."""
-    sponsor = trial.lead_sponsor.name if trial.lead_sponsor else None
-    dates = [
-        f"{label} {date}{' (' + date.type.lower() + ')' if date.type else ''}"
-        for label, date in (("start", trial.start_date), ("primary completion", trial.primary_completion_date),
-                             ("completion", trial.completion_date))
-        if date
-    ]
-    eligibility = trial.eligibility
-    ages = age_range(eligibility.minimum_age, eligibility.maximum_age)
-    people = ", ".join(part for part in (
-        f"ages {ages}" if ages else "",
-        {"FEMALE": "women only", "MALE": "men only", "ALL": "all sexes"}.get(eligibility.sex or "", ""),
-        "healthy volunteers accepted" if eligibility.healthy_volunteers else "",
-    ) if part)
-    lines = [f"{trial.nct_id}  {trial.title}", ""]
-    lines += filter(None, [
-        _field("Official title", trial.official_title if trial.official_title != trial.title else None),
-        _field("Status", status_line(trial)),
-        _field("Sponsor", sponsor),
-        _field("Collaborators", "; ".join(org.name for org in trial.collaborators)),
-        _field("Conditions", "; ".join(trial.conditions)),
-        _field("Keywords", "; ".join(trial.keywords)),
-        _field("Drugs", "; ".join(trial.drug_names())),
-        _field("Phase", ", ".join(phase.replace("PHASE", "phase ") for phase in trial.phases)),
-        _field("Study type", (trial.study_type or "").lower().replace("_", " ")),
-        _field("Enrollment", trial.enrollment),
-        _field("Dates", "; ".join(dates)),
-        _field("Last update", trial.last_update_posted),
-        _field("EU trial number", ", ".join(s.id for s in trial.secondary_ids if s.is_eu_trial_number)),
-        _field("Who", people),
-    ])
-    if trial.findings:
-        lines += ["", "Findings:", *(_wrap(finding.describe(), "  - ") for finding in trial.findings)]
+def render_trial(view: TrialView, width: int = PIPE_WIDTH) -> str:
+    """A readable page for one trial: what, who runs it, what is tested, who can join, who cannot, where."""
+    trial = view.trial
+    lines = [wrap(f"{view.nct_id}  {view.title}", "", width, subsequent="  "), ""]
+    if view.official_title:
+        lines.append(field_line("Official title", view.official_title, width))
+    for fact in view.facts:
+        if fact.label == "Trial id":
+            continue  # the first line says it
+        lines.append(field_line(fact.label, fact.text, width))
+    if view.who:
+        lines.append(field_line("Who can join", view.who, width))
+    for notice in view.notices:
+        lines += ["", wrap(notice, "", width)]
+    if view.treatments:
+        lines += ["", "What is tested:"]
+        for treatment in view.treatments:
+            text = treatment.name + (f" ({treatment.kind})" if treatment.kind else "")
+            if treatment.other_names:
+                text += "; also called: " + ", ".join(treatment.other_names)
+            lines.append(wrap(text, "  - ", width))
     if trial.brief_summary:
-        lines += ["", "Summary:", _wrap(trial.brief_summary, "  ")]
+        lines += ["", "Summary:", wrap(trial.brief_summary, "  ", width)]
     if trial.page is not None:
-        lines += _page_lines(trial.page)
-    criteria = eligibility.criteria
-    sections = (
-        ("Notes on eligibility:", criteria.other),
-        ("Who can join (inclusion criteria):", criteria.inclusion),
-        ("Who cannot join (exclusion criteria):", criteria.exclusion),
-    )
-    for heading, items in sections:
+        lines += _page_lines(trial.page, width)
+    criteria = trial.eligibility.criteria
+    for heading, items in (("Notes on eligibility:", criteria.other),
+                           ("Who can join (inclusion criteria):", criteria.inclusion),
+                           ("Who cannot join (exclusion criteria):", criteria.exclusion)):
         if items:
-            lines += ["", heading, *_criteria_lines(items)]
+            lines += ["", heading, *_criteria_lines(items, width)]
     if trial.locations:
         lines += ["", f"Places ({len(trial.locations)}):"]
         for location in trial.locations[:MAX_PLACES]:
-            parts = (location.facility, location.city, location.state, location.country)
-            place = ", ".join(part for part in parts if part)
+            place = ", ".join(part for part in (place_text(location), location.country) if part)
             status = f" [{status_label(location.status)}]" if location.status else ""
-            lines.append(_wrap(place + status, "  - "))
+            lines.append(wrap(place + status, "  - ", width))
         if len(trial.locations) > MAX_PLACES:
             lines.append(f"  ... and {len(trial.locations) - MAX_PLACES} more (--format json lists all)")
     lines += ["", f"Registry record: {trial.registry_url}"]
     provenance = trial.provenance
     if provenance.fetched_at:
         source = provenance.source_url or provenance.source
-        lines.append(f"Stored from {source}, fetched {provenance.fetched_at:%Y-%m-%d}")
-    if provenance.source == "page":
-        lines.append(
-            f"Known only from its trial page: no registry record is stored (trialwatch harvest {trial.nct_id})"
-        )
+        lines.append(wrap(f"Stored from {source}, fetched {provenance.fetched_at:%Y-%m-%d}", "", width))
     return "\n".join(lines)
 
 
-def _page_lines(page: PageDetails) -> list[str]:
+def _page_lines(page: PageDetails, width: int) -> list[str]:
     """What only the trial page says: its plain-language summary, its facts, the sponsor's description."""
     facts = "; ".join(part for part in (
         f"current as of {page.current_as_of}" if page.current_as_of else "",
         f"launched {page.launched_on}" if page.launched_on else "",
         f"{page.patients_applied} patients applied" if page.patients_applied is not None else "",
     ) if part)
-    lines = ["", f"Trial page ({page.site}){': ' + facts if facts else ''}"]
+    lines = ["", wrap(f"Trial page ({page.site}){': ' + facts if facts else ''}", "", width)]
     for heading, text in (("Plain-language summary:", page.plain_language_summary),
                           ("About the sponsor:", page.sponsor_description)):
         if text:
-            lines += [heading, *(_wrap(paragraph, "  ") for paragraph in text.split("\n\n"))]
+            lines += [heading, *(wrap(paragraph, "  ", width) for paragraph in text.split("\n\n"))]
     return lines
+
+
+def render_timeline(timeline: StatusTimeline, width: int = PIPE_WIDTH) -> str:
+    lines = [wrap(f"{timeline.nct_id}  {timeline.title}", "", width, subsequent="  "), ""]
+    if not timeline.versions:
+        period = timeline.periods[0]
+        as_of = f" (as of {period.since})" if period.since else ""
+        lines.append(wrap(f"No registry record of this trial is stored; its trial page shows it as "
+                          f"{status_label(period.status)}{as_of}.", "", width))
+        return "\n".join(lines)
+    count = timeline.versions
+    lines.append(wrap(f"Status history ({count} stored registry version{'s' if count != 1 else ''};"
+                      " dates are the registry's last update posted):", "", width))
+    label_width = max(len(status_label(period.status)) for period in timeline.periods)
+    for period in timeline.periods:
+        verified = f"verified {period.status_verified}" if period.status_verified else ""
+        stored = f"  (stored {period.fetched_at[:10]})" if period.fetched_at else ""
+        lines.append(f"  {period.last_update_posted or '?':<10}  {status_label(period.status):<{label_width}}"
+                     f"  {verified:<16}{stored}")
+        if period.why_stopped:
+            lines.append(wrap(f"why stopped: {period.why_stopped}", "    ", width))
+    return "\n".join(lines)
+
+
+def render_changes(views: list[ChangeView], *, since: str | None, width: int = PIPE_WIDTH) -> str:
+    """One block per change: when, the trial and the change in one line (as the changes page says it), its kind
+    and severity, what changed, and the registry link."""
+    if not views:
+        return f"No changes recorded since {since[:16].replace('T', ' ')} UTC." if since else "No changes recorded."
+    blocks = []
+    for view in views:
+        about = " · ".join(part for part in (view.kind_label, view.severity,
+                                             f"watch {view.event.watch}" if view.event.watch else "") if part)
+        lines = [wrap(f"{view.when}  {view.event.nct_id}  {view.summary}", "", width, subsequent="    "),
+                 wrap(about, "    ", width)]
+        details = view.detail_lines()
+        lines += [wrap(line, "    ", width, subsequent="      ") for line in details[:MAX_CHANGE_LINES]]
+        if len(details) > MAX_CHANGE_LINES:
+            lines.append(f"    ... and {len(details) - MAX_CHANGE_LINES} more lines (--format json has them all)")
+        lines.append(f"    {view.event.url}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _plain(word: str) -> str:
+    return word
+
+
+def render_results(results: Iterable[ResultView], *, width: int = PIPE_WIDTH,
+                   mark: Callable[[str], str] = _plain) -> str:
+    """One block per result: id, status and title, then sponsor, update date, treatments and where it matched.
+
+    `mark` renders a matched word (the CLI makes it bold on a terminal).
+    """
+    return "\n\n".join(_result_block(result, width, mark) for result in results)
+
+
+def _result_block(result: ResultView, width: int, mark: Callable[[str], str]) -> str:
+    lines = [wrap(f"{result.nct_id}  [{result.status_words.label}]  {result.title}", "", width, subsequent="  ")]
+    details = [f"sponsor: {result.sponsor}" if result.sponsor else "",
+               f"updated {result.last_update}" if result.last_update else ""]
+    if any(details):
+        lines.append(wrap(" · ".join(detail for detail in details if detail), "  ", width, subsequent="    "))
+    if result.nearest_site:
+        lines.append(wrap(f"nearest site: {result.nearest_site}", "  ", width, subsequent="    "))
+    if result.treatments:
+        shown = ", ".join(result.treatments[:MAX_TREATMENTS_SHOWN])
+        more = len(result.treatments) - MAX_TREATMENTS_SHOWN
+        lines.append(wrap(f"treatments: {shown}" + (f" (+{more} more)" if more > 0 else ""), "  ", width,
+                          subsequent="    "))
+    lines.extend(wrap(f"{snippet.label}: {snippet.marked(mark)}", "  ", width, subsequent="    ")
+                 for snippet in result.snippets)
+    return "\n".join(lines)

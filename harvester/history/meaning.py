@@ -1,6 +1,6 @@
 """What a change event means: its severity, and whether a ``new`` event is a trial first posted after the watch
 began or only one the watch saw for the first time. Pure functions over stored events; wording lives in
-`trialwatch.changeview`.
+`search.views.change`.
 
 Severity, as advocates rank changes:
 

@@ -94,3 +94,17 @@ def ensure_data(store: Store) -> SnapshotInfo | None:
     if store.count_trials():
         return None
     return load_snapshot(store)
+
+
+def ensure_data_note(store: Store) -> str | None:
+    """Load the bundled snapshot into an empty store, and say what a user should know about the data in use.
+
+    The one policy for every command and the web server: an empty data dir gets the snapshot (said once, when it
+    is loaded); a data dir holding only the snapshot says so, with how to get fresh data; else None.
+    """
+    loaded = ensure_data(store)
+    if loaded:
+        return f"empty data dir {store.path.parent}: loaded the {loaded.describe()}"
+    if (snapshot := snapshot_only(store)) is not None:
+        return f"using the {snapshot.describe()}; `trialwatch harvest` fetches fresh data"
+    return None

@@ -70,8 +70,9 @@ def changes(since: str, watch_name: str | None, kinds: tuple[str, ...], output_f
     from harvester.history.events import derive_pending_events, feed_namespace, query_events
     from harvester.history.watches import Watches
     from harvester.store.store import Store
-    from trialwatch.changeview import view, watch_began
-    from trialwatch.feeds import render_atom, render_csv, render_json, render_text
+    from search.views.change import view, views_of, watch_began
+    from trialwatch.feeds import render_atom, render_csv, render_json
+    from trialwatch.render import render_changes, terminal_width
 
     start = parse_since(since)
     with Store.open(settings.data_dir) as store:
@@ -80,6 +81,7 @@ def changes(since: str, watch_name: str | None, kinds: tuple[str, ...], output_f
         events = query_events(store, since=start, watch=watch, kinds=kinds, limit=limit)
         namespace = feed_namespace(store) if output_format == "atom" else None
         began = watch_began(store, watch)
+        views = views_of(store, events, watch) if output_format == "text" else []
     if output_format == "json":
         click.echo(render_json(events))
     elif output_format == "csv":
@@ -93,7 +95,7 @@ def changes(since: str, watch_name: str | None, kinds: tuple[str, ...], output_f
             alternate_url=alternate, view_of=lambda event: view(event, began),
         ))
     else:
-        click.echo(render_text(events, since=start))
+        click.echo(render_changes(views, since=start, width=terminal_width()))
 
 
 def _search_url(watch) -> str:

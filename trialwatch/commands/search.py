@@ -93,8 +93,10 @@ def search(
       trialwatch search lupus --near 'Miami, FL' --within 50mi --sort distance
     """
     from search.engine import search as run
-    from search.formats import render_csv, render_text
+    from search.formats import render_csv
     from search.models import SearchRequest, checked_text
+    from search.views.result import result_view
+    from trialwatch.render import render_results, terminal_width
 
     def text(option: str, value: str | None) -> str | None:
         return checked_text(option, value) or None if value is not None else None
@@ -131,7 +133,8 @@ def search(
     elif output_format == "csv":
         click.echo(render_csv(response), nl=False)
     elif response.results:
-        click.echo(render_text(response, mark=lambda word: click.style(word, bold=True)))
+        click.echo(render_results((result_view(result) for result in response.results), width=terminal_width(),
+                                  mark=lambda word: click.style(word, bold=True)))
     shown = len(response.results)
     total = response.total or 0
     matches = "1 trial matches" if total == 1 else f"{total} trials match"
@@ -144,27 +147,15 @@ def search(
 
 def _prepare_index(settings: Settings) -> None:
     """Build the index on first use, and bring it up to date when the store has changed since; say so on stderr."""
-    from harvester.errors import LockedError
     from harvester.store.store import Store
-    from index.lock import DEFAULT_LOCK_TIMEOUT
-    from index.status import index_status
+    from index.status import bring_up_to_date, index_status
 
     with Store.open(settings.data_dir) as store:
-        status = index_status(settings.data_dir, store.max_version_id())
-    if status == "current":
-        return
-
-    from index.build import update_index
-
+        if index_status(settings.data_dir, store.max_version_id()) == "current":
+            return  # the common case, without loading the snapshot or the index builder
     with open_store(settings) as store:
-        if status == "missing":
+        if index_status(settings.data_dir, store.max_version_id()) == "missing":
             click.echo(f"trialwatch: building the search index in {settings.data_dir} (first search)", err=True)
-        try:
-            summary = update_index(store, settings.data_dir,
-                                   lock_timeout=SEARCH_LOCK_TIMEOUT if status == "stale" else DEFAULT_LOCK_TIMEOUT)
-        except LockedError:
-            if status == "missing":
-                raise
-            click.echo("trialwatch: the index is being updated by another process; searching it as it is", err=True)
-            return
-    click.echo(f"trialwatch: {summary.line()}", err=True)
+        line = bring_up_to_date(store, settings.data_dir, wait=SEARCH_LOCK_TIMEOUT).line()
+    if line:
+        click.echo(f"trialwatch: {line}", err=True)

@@ -26,7 +26,8 @@ def show(nct_id: str, output_format: str, history: bool, sources: bool, settings
     """
     from harvester.models import normalize_nct_id
     from harvester.store.trials import load_trial
-    from trialwatch.render import render_trial
+    from search.views.trial import trial_view
+    from trialwatch.render import render_trial, terminal_width
 
     nct_id = normalize_nct_id(nct_id)
     if history:
@@ -40,20 +41,22 @@ def show(nct_id: str, output_format: str, history: bool, sources: bool, settings
     if output_format == "json":
         click.echo(trial.model_dump_json(indent=2))
     else:
-        click.echo(render_trial(trial))
+        click.echo(render_trial(trial_view(trial), terminal_width()))
 
 
 def _show_history(nct_id: str, output_format: str, settings: Settings) -> None:
     import json
 
-    from trialwatch.timeline import render_timeline, status_timeline, timeline_json
+    from harvester.history.timeline import status_timeline
+    from harvester.store.trials import load_trial
+    from trialwatch.render import render_timeline, terminal_width
 
     with open_store(settings) as store:
-        timeline = status_timeline(store, nct_id)
+        timeline = status_timeline(store, load_trial(store, nct_id))
     if output_format == "json":
-        click.echo(json.dumps(timeline_json(nct_id, *timeline), indent=2))
+        click.echo(json.dumps(timeline.as_json(), indent=2, ensure_ascii=False))
     else:
-        click.echo(render_timeline(nct_id, *timeline))
+        click.echo(render_timeline(timeline, terminal_width()))
 
 
 def _show_sources(nct_id: str, output_format: str, settings: Settings) -> None:

@@ -148,12 +148,11 @@ def create_app(data_dir: Path, *, search: Callable[[Path, forms.SearchForm], Sea
             return RedirectResponse(request.url_for("trial", nct_id=nct_id).path, status_code=301)
         from harvester.store.store import Store
         from harvester.store.trials import load_trial
+        from search.views.trial import trial_view
 
         with Store.open(data_dir) as store:
-            trial = load_trial(store, nct_id)
-            history = views.status_history(store, trial)
-        return render(request, "trial.html", trial=trial, history=history,
-                      places=views.places_by_country(trial.locations), who=views.who_line(trial))
+            view = trial_view(load_trial(store, nct_id), store)
+        return render(request, "trial.html", view=view, trial=view.trial)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -167,8 +166,12 @@ def create_app(data_dir: Path, *, search: Callable[[Path, forms.SearchForm], Sea
     async def usage_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, TrialwatchError)
         if isinstance(exc, NotInStore):
-            return error_page(request, 404, f"No trial {request.path_params.get('nct_id', '')} in this data.",
-                              "It may not have been harvested yet: run `trialwatch harvest NCT…` then reload.")
+            nct_id = request.path_params.get("nct_id", "")
+            # the operator's next step goes to the server log; the patient's page speaks plainly
+            logger.info("%s asked for but not stored: run `trialwatch harvest %s` to add it", nct_id, nct_id)
+            return error_page(request, 404, f"No trial {nct_id} in this data.",
+                              "This trial has not been collected here yet. Its registry record may be on "
+                              "ClinicalTrials.gov.")
         if isinstance(exc, SearchIndexError):
             logger.error("search index: %s", exc)
             return error_page(request, 503, str(exc), exc.hint)
@@ -193,7 +196,7 @@ def create_app(data_dir: Path, *, search: Callable[[Path, forms.SearchForm], Sea
         from harvester.history.events import derive_pending_events
         from harvester.history.watches import Watches
         from harvester.store.store import Store
-        from trialwatch.changeview import select_changes
+        from search.views.change import select_changes
         from trialwatch.commands.changes import parse_since
         from trialwatch.web.changes import ChangeFilters
 
@@ -218,7 +221,7 @@ def create_app(data_dir: Path, *, search: Callable[[Path, forms.SearchForm], Sea
         return Response(body, media_type=media_type, headers=headers)
 
     def changes_page(request: Request) -> Response:
-        from trialwatch.changeview import group_by_trial
+        from search.views.change import group_by_trial
         from trialwatch.web.changes import SHOWN_KINDS
 
         filters, context, views, start = _changes(request)
@@ -268,18 +271,13 @@ def create_app(data_dir: Path, *, search: Callable[[Path, forms.SearchForm], Sea
 def prepare_data(data_dir: Path) -> tuple[str | None, str | None]:
     """Load the bundled snapshot into an empty data dir and bring the search index up to date.
 
-    Returns (a line about the snapshot when one is in use, the index summary line).
+    Returns (a line about the snapshot when one is in use, a line about the index).
     """
-    from harvester.store.snapshot import ensure_data, snapshot_only
+    from harvester.store.snapshot import ensure_data_note
     from harvester.store.store import Store
-    from index.build import update_index
+    from index.status import bring_up_to_date
 
     with Store.open(data_dir) as store:
-        loaded = ensure_data(store)
-        note = None
-        if loaded:
-            note = f"empty data dir {data_dir}: loaded the {loaded.describe()}"
-        elif (snapshot := snapshot_only(store)) is not None:
-            note = f"using the {snapshot.describe()}; `trialwatch harvest` fetches fresh data"
-        summary = update_index(store, data_dir)
-    return note, summary.line()
+        note = ensure_data_note(store)
+        freshness = bring_up_to_date(store, data_dir)
+    return note, freshness.line() or "index: up to date"

@@ -11,14 +11,20 @@ from harvester.errors import TrialwatchError
 from harvester.history.watches import Watch, Watches
 from harvester.store.store import Store
 from harvester.store.trials import trial_from_version
-from trialwatch.web.views import badge_kind
+from search.views.words import badge_kind
 
 logger = logging.getLogger(__name__)
 
 #: status families in the order bars stack, with words for the legend and table
-FAMILIES = (("open", "Open"), ("active", "Active, not recruiting"), ("paused", "Paused"),
+FAMILIES = (("open", "Open"), ("soon", "Not yet open"), ("active", "Active, not recruiting"), ("paused", "Paused"),
             ("stopped", "Stopped"), ("done", "Completed"), ("unknown", "Unknown"))
 MAX_MONTHS = 24
+
+
+def _family(status: str | None) -> str:
+    """The chart's family of a status: its badge's, with by-invitation counted as open."""
+    kind = badge_kind(status)
+    return "open" if kind == "invitation" else kind
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,7 @@ def watch_chart(store: Store, watch: Watch) -> WatchChart:
             except (TrialwatchError, ValueError) as error:
                 logger.warning("chart of %s: version %s skipped: %s", watch.name, version.id, error)
                 continue
-            timelines.setdefault(nct_id, []).append((version.fetched_at[:7], badge_kind(trial.overall_status)))
+            timelines.setdefault(nct_id, []).append((version.fetched_at[:7], _family(trial.overall_status)))
             latest = trial
         if latest is not None:
             countries.update({location.country for location in latest.locations if location.country})

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,37 +11,12 @@ from trialwatch.web.forms import ANY_STATUS, PAGE_SIZE, SearchForm
 
 if TYPE_CHECKING:
     from search.models import SearchRequest
-
-
-@dataclass(frozen=True)
-class Fragment:
-    """A piece of snippet text; `match` pieces are the words the search matched (shown highlighted)."""
-
-    text: str
-    match: bool = False
-
-
-@dataclass(frozen=True)
-class Snippet:
-    #: where the snippet comes from in words, e.g. "who cannot join"
-    source: str
-    fragments: list[Fragment]
-
-
-@dataclass(frozen=True)
-class Hit:
-    nct_id: str
-    title: str
-    status: str | None
-    sponsor: str | None
-    drugs: list[str]
-    last_update: dt.date | None
-    snippets: list[Snippet] = field(default_factory=list)
+    from search.views.result import ResultView
 
 
 @dataclass(frozen=True)
 class SearchPage:
-    hits: list[Hit]
+    hits: list[ResultView]
     #: matching trials in all, when known
     total: int | None
     page: int = 1
@@ -67,18 +41,6 @@ class SearchPage:
     @property
     def has_next(self) -> bool:
         return self.total is not None and self.page * self.page_size < self.total
-
-
-#: snippet field -> how the results page names it
-FIELD_WORDS = {
-    "exclusion": "who cannot join",
-    "inclusion": "who can join",
-    "drugs": "treatments",
-    "conditions": "conditions",
-    "keywords": "keywords",
-    "summary": "the summary",
-    "title": "the title",
-}
 
 
 _ONLY_AN_ID = re.compile(r"\s*(?:nct[\s-]?)?\d{8}\s*", re.IGNORECASE)
@@ -107,43 +69,14 @@ def form_of(request: SearchRequest, like: SearchForm) -> SearchForm:
                    country=request.country or "", page=1)
 
 
-def fragments(text: str, highlights: list[tuple[int, int]]) -> list[Fragment]:
-    """Cut snippet text at its highlight spans; the template escapes every piece and wraps matches in <mark>."""
-    pieces, position = [], 0
-    for start, end in sorted(highlights):
-        start = max(start, position)
-        if end <= start:
-            continue
-        if start > position:
-            pieces.append(Fragment(text[position:start]))
-        pieces.append(Fragment(text[start:end], match=True))
-        position = end
-    if position < len(text):
-        pieces.append(Fragment(text[position:]))
-    return pieces
-
-
 def run_search(data_dir: Path, form: SearchForm) -> SearchPage:
     """One page of results for a form. Raises `QuerySyntaxError`, `SearchIndexError`."""
     from search.engine import search
+    from search.views.result import result_view
 
     offset = (form.page - 1) * PAGE_SIZE
     response = search(data_dir, search_request(form, limit=offset + PAGE_SIZE))
-    hits = [
-        Hit(
-            nct_id=result.nct_id,
-            title=result.title,
-            status=result.status,
-            sponsor=result.sponsor,
-            drugs=result.drugs,
-            last_update=result.last_update,
-            snippets=[
-                Snippet(FIELD_WORDS.get(snippet.field, snippet.field), fragments(snippet.text, snippet.highlights))
-                for snippet in result.snippets
-            ],
-        )
-        for result in response.results[offset:]
-    ]
+    hits = [result_view(result) for result in response.results[offset:]]
     suggested = form_of(response.suggestion.request, form) if response.suggestion else None
     return SearchPage(
         hits=hits,

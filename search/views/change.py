@@ -132,6 +132,15 @@ class ChangeView:
                              str(pair.get("new") or "-")) for name, pair in (d.get("limits") or {}).items()]
         return pairs
 
+    @property
+    def when(self) -> str:
+        """When the change was detected, to the minute: ``2025-03-07 02:10``."""
+        return self.event.detected_at[:16].replace("T", " ")
+
+    def detail_lines(self) -> list[str]:
+        """The trial's title, then what changed, one plain line each (criteria added and removed in full)."""
+        return self.event.summary_lines()
+
     def as_json(self) -> dict[str, Any]:
         """`Event.as_json` (the schema of `changes --format json`) with severity, shown kind and summary added."""
         return {**self.event.as_json(), "severity": self.severity, "shown_kind": self.kind, "summary": self.summary}
@@ -149,6 +158,12 @@ def watch_began(store: Store, watch: Any = None) -> str | None:
     if watch is not None:
         return str(watch.created_at)
     return min((w.created_at for w in Watches(store).all()), default=None)
+
+
+def views_of(store: Store, events: Sequence[Event], watch: Any = None) -> list[ChangeView]:
+    """The view of each event, in the order given."""
+    began = watch_began(store, watch)
+    return [view(event, began) for event in events]
 
 
 def select_changes(store: Store, *, since: str | None, watch: Any = None, kinds: Sequence[str] = (),

@@ -1,0 +1,90 @@
+"""`ResultView`: one search result as the CLI (`trialwatch search`) and the web results page both show it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from search.models import SNIPPET_LABELS, SearchResult, Snippet
+from search.views.words import StatusWords, status_words
+
+#: a snippet's field -> how results name it (criteria say what they mean for a patient)
+FIELD_LABELS = {**SNIPPET_LABELS, "drugs": "matched in treatments", "conditions": "matched in conditions",
+                "keywords": "matched in keywords", "summary": "matched in the summary", "title": "matched in the title"}
+
+
+def _plain(word: str) -> str:
+    return word
+
+
+@dataclass(frozen=True)
+class SnippetView:
+    """Where a result matched, in words, and the piece of text with the spans of the matched words."""
+
+    label: str
+    text: str
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+
+    def pieces(self) -> list[tuple[str, bool]]:
+        """The text cut at its highlights: (piece, matched) pairs covering the text once, in order."""
+        pieces, position = [], 0
+        for start, end in sorted(self.highlights):
+            start = max(start, position)
+            if end <= start:
+                continue
+            if start > position:
+                pieces.append((self.text[position:start], False))
+            pieces.append((self.text[start:end], True))
+            position = end
+        if position < len(self.text):
+            pieces.append((self.text[position:], False))
+        return pieces
+
+    def marked(self, mark: Callable[[str], str] = _plain) -> str:
+        return "".join(mark(piece) if matched else piece for piece, matched in self.pieces())
+
+
+@dataclass(frozen=True)
+class ResultView:
+    nct_id: str
+    title: str
+    #: the registry's status code (the badge's), and `status_words` of it
+    status: str | None
+    status_words: StatusWords
+    sponsor: str | None
+    last_update: dt.date | None
+    #: the trial's treatments as its record names them, each once whatever its case
+    treatments: list[str]
+    snippets: list[SnippetView]
+    #: with a place searched near: ``12 km · Hôpital Edouard Herriot, Lyon, France · recruiting``
+    nearest_site: str = ""
+
+
+def distinct_names(names: Iterable[str]) -> list[str]:
+    """Names in order, each once ignoring case (the first spelling kept): ``Methotrexate``, ``methotrexate`` -> one."""
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(" ".join(name.split()).casefold(), name)
+    return list(seen.values())
+
+
+def snippet_view(snippet: Snippet) -> SnippetView:
+    return SnippetView(FIELD_LABELS.get(snippet.field, snippet.field), snippet.text, list(snippet.highlights))
+
+
+def result_view(result: SearchResult) -> ResultView:
+    return ResultView(
+        nct_id=result.nct_id, title=result.title, status=result.status, status_words=status_words(result.status),
+        sponsor=result.sponsor, last_update=result.last_update, treatments=distinct_names(result.drugs),
+        # the title is the result's heading already
+        snippets=[snippet_view(snippet) for snippet in result.snippets if snippet.field != "title"],
+        nearest_site=_nearest_site_text(result),
+    )
+
+
+def _nearest_site_text(result: SearchResult) -> str:
+    site = result.nearest_site
+    if site is None:
+        return ""
+    return " · ".join((site.distance, site.place, status_words(site.status).label))

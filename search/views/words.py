@@ -1,0 +1,93 @@
+"""Words for registry codes, said one way everywhere: statuses and their badges, ages, sex, phases, dates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harvester.models import Age, Eligibility, PartialDate
+from harvester.statuses import OverallStatus, status_label
+
+#: status -> the badge's colour family; a badge always shows its status in words too (never colour alone)
+_BADGE_KIND = {
+    OverallStatus.RECRUITING: "open",
+    OverallStatus.ENROLLING_BY_INVITATION: "invitation",
+    OverallStatus.AVAILABLE: "open",
+    OverallStatus.NOT_YET_RECRUITING: "soon",
+    OverallStatus.ACTIVE_NOT_RECRUITING: "active",
+    OverallStatus.TEMPORARILY_NOT_AVAILABLE: "paused",
+    OverallStatus.SUSPENDED: "paused",
+    OverallStatus.TERMINATED: "stopped",
+    OverallStatus.WITHDRAWN: "stopped",
+    OverallStatus.NO_LONGER_AVAILABLE: "stopped",
+    OverallStatus.WITHHELD: "stopped",
+    OverallStatus.COMPLETED: "done",
+    OverallStatus.APPROVED_FOR_MARKETING: "done",
+}
+
+#: what a status means for a patient who wants to join, when that is more than its name says
+_JOINING = {
+    OverallStatus.RECRUITING: "open to enrolment",
+    OverallStatus.ENROLLING_BY_INVITATION: "by invitation only",
+    OverallStatus.NOT_YET_RECRUITING: "not yet open",
+}
+
+SEX_WORDS = {"FEMALE": "women only", "MALE": "men only", "ALL": "all sexes"}
+
+
+@dataclass(frozen=True)
+class StatusWords:
+    """A status as every view shows it: its name, its badge's colour family, and what it means for joining."""
+
+    label: str
+    badge: str
+    #: ``open to enrolment``, ``by invitation only``, ``not yet open`` or empty
+    joining: str
+
+
+def status_words(status: str | None) -> StatusWords:
+    return StatusWords(status_label(status), badge_kind(status), _JOINING.get(status or "", ""))  # type: ignore[call-overload]
+
+
+def badge_kind(status: str | None) -> str:
+    """CSS modifier of a status badge: open, invitation, soon, active, paused, stopped, done or unknown."""
+    kind: str = _BADGE_KIND.get(status or "", "unknown")  # type: ignore[call-overload]
+    return kind
+
+
+def age_range(minimum: Age | None, maximum: Age | None) -> str:
+    """``18 years and over``, ``up to 17 years``, ``12 to 24 years`` (or with units of their own)."""
+    if minimum and maximum:
+        return f"{minimum} to {maximum}" if minimum.unit != maximum.unit else f"{minimum.value:g} to {maximum}"
+    if minimum:
+        return f"{minimum} and over"
+    return f"up to {maximum}" if maximum else ""
+
+
+def who_line(eligibility: Eligibility) -> str:
+    """Ages, sex and healthy volunteers in one line: ``ages 18 to 65 years, women only``."""
+    ages = age_range(eligibility.minimum_age, eligibility.maximum_age)
+    parts = (
+        f"ages {ages}" if ages else "",
+        SEX_WORDS.get(eligibility.sex or "", ""),
+        "healthy volunteers accepted" if eligibility.healthy_volunteers else "",
+    )
+    return ", ".join(part for part in parts if part)
+
+
+def phase_label(phase: str) -> str:
+    """``PHASE2`` -> ``phase 2``, ``EARLY_PHASE1`` -> ``early phase 1``, ``NA`` -> ``not applicable``."""
+    if phase == "NA":
+        return "not applicable"
+    return phase.replace("EARLY_PHASE", "early phase ").replace("PHASE", "phase ").lower()
+
+
+def code_words(code: str | None) -> str:
+    """A registry code in words: ``INTERVENTIONAL`` -> ``interventional``."""
+    return (code or "").replace("_", " ").lower()
+
+
+def date_text(date: PartialDate | None) -> str:
+    """``2025-03 (estimated)``."""
+    if date is None:
+        return ""
+    return str(date) + (f" ({date.type.lower()})" if date.type else "")
