@@ -1,5 +1,6 @@
 """A scaled corpus for the benchmark: N registry records derived, streaming, from the real ones in
-``../shared/data/ctgov`` (single records and website exports; the bench may read ../shared, the runtime never does).
+``../shared/data/ctgov`` (single records, list pages, website exports and the bulk sample, as the bundled snapshot
+holds them; the bench may read ../shared, the runtime never does).
 
 How a derived record is made (word-level mixing with Heaps'-law vocabulary growth):
 
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harvester.registry.files import iter_file
 from harvester.store.store import Store, content_hash
 
 Record = dict[str, Any]
@@ -48,15 +50,15 @@ _RECURRING_WORD = 0.01
 
 
 def real_records() -> list[Record]:
-    """Every distinct real API v2 study record under ../shared/data/ctgov (records/ and exports/)."""
+    """Every distinct real API v2 study record under ../shared/data/ctgov (single records, list pages, website
+    exports and the bulk sample: what the bundled snapshot holds), read as `trialwatch import` reads them."""
     found: dict[str, Record] = {}
-    paths = sorted((SHARED_CTGOV / "records").glob("*.json")) + sorted((SHARED_CTGOV / "exports").glob("*.json"))
-    for path in paths:
-        data = json.loads(path.read_text())
-        for record in data if isinstance(data, list) else [data]:
-            nct_id = record.get("protocolSection", {}).get("identificationModule", {}).get("nctId")
-            if nct_id:
-                found.setdefault(nct_id, record)
+    for folder in ("records", "pages", "exports", "bulk"):
+        for path in sorted((SHARED_CTGOV / folder).iterdir()):
+            for item in iter_file(path):
+                nct_id = (item.record or {}).get("protocolSection", {}).get("identificationModule", {}).get("nctId")
+                if item.record and nct_id:
+                    found.setdefault(nct_id, item.record)
     return list(found.values())
 
 

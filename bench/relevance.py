@@ -72,10 +72,14 @@ class Query:
     relevant: frozenset[str]
 
 
+def study_files(shared: Path) -> list[Path]:
+    """Every real download of `shared` (the bundled snapshot's sources): exports, the bulk zip, list pages, records."""
+    return [*sorted((shared / "exports").glob("*.json")), *sorted((shared / "bulk").glob("*.zip")),
+            *sorted((shared / "pages").glob("*.json")), *sorted((shared / "records").glob("*.json"))]
+
+
 def studies(shared: Path) -> Iterator[dict[str, Any]]:
-    paths = [*sorted((shared / "exports").glob("*.json")), *sorted((shared / "bulk").glob("*.zip")),
-             *sorted((shared / "records").glob("*.json"))]
-    for path in paths:
+    for path in study_files(shared):
         for item in iter_file(path):
             if item.record is not None:
                 yield item.record
@@ -215,9 +219,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temporary:
         data_dir = Path(temporary)
         with Store.open(data_dir) as store:
-            paths = [*sorted((shared / "exports").glob("*.json")), *sorted((shared / "bulk").glob("*.zip")),
-                     *sorted((shared / "records").glob("*.json"))]
-            import_files(store, paths)
+            import_files(store, study_files(shared))
             rebuild_index(store, data_dir)
             documents = [trial_document(trial) for trial in iter_trials(store)]
         fts5.build(data_dir / "fts5.sqlite", documents)

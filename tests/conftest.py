@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import vcr as vcrpy
 from vcr.cassette import Cassette
 
+from harvester.store.snapshot import SNAPSHOT_FILE_ENV, bundled_snapshot_bytes, decode_snapshot
 from harvester.store.store import Store
 from tests.datadirs import build_snapshot_data_dir
 from tests.fakes import FakeClock, SpyTransport
@@ -18,6 +25,46 @@ CASSETTE_DIR = Path(__file__).resolve().parent.parent / "cassettes"
 
 #: a request matches a recorded one on all of these; `query` compares the parsed, sorted parameters
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query")
+
+
+#: the bundled snapshot's sources whose records the tests' snapshot keeps: the single records and list pages
+TEST_SNAPSHOT_SOURCES = ("ctgov/records/", "ctgov/pages/")
+_test_snapshot_dir: str | None = None
+
+
+def test_snapshot(bundled: dict[str, Any]) -> dict[str, Any]:
+    """The tests' snapshot: the bundled records read from single records and list pages, the lupus trials, and the
+    bundled trial pages. Indexing all ~650 bundled trials takes ~20 s, too long to do in tests more than once
+    (tests/test_snapshot.py checks the whole bundled snapshot without an index)."""
+
+    def kept(record: dict[str, Any]) -> bool:
+        nct_id = record["protocolSection"]["identificationModule"]["nctId"]
+        conditions = record["protocolSection"].get("conditionsModule", {}).get("conditions", [])
+        return (bundled["sources"][nct_id].startswith(TEST_SNAPSHOT_SOURCES)
+                or any("lupus" in condition.lower() for condition in conditions))
+
+    records = [record for record in bundled["records"] if kept(record)]
+    kept_ids = {record["protocolSection"]["identificationModule"]["nctId"] for record in records}
+    sources = {nct_id: source for nct_id, source in bundled["sources"].items() if nct_id in kept_ids}
+    data_date = max(record.get("derivedSection", {}).get("miscInfoModule", {}).get("versionHolder", "")
+                    for record in records)
+    return {**bundled, "records": records, "sources": sources, "data_date": data_date}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every test (and every trialwatch process a test starts) loads the tests' snapshot into an empty data dir."""
+    global _test_snapshot_dir
+    _test_snapshot_dir = tempfile.mkdtemp(prefix="trialwatch-test-snapshot-")
+    path = Path(_test_snapshot_dir) / "snapshot.json.gz"
+    subset = test_snapshot(decode_snapshot(bundled_snapshot_bytes()))
+    path.write_bytes(gzip.compress(json.dumps(subset, ensure_ascii=False).encode(), compresslevel=1))
+    os.environ[SNAPSHOT_FILE_ENV] = str(path)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    os.environ.pop(SNAPSHOT_FILE_ENV, None)
+    if _test_snapshot_dir:
+        shutil.rmtree(_test_snapshot_dir, ignore_errors=True)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

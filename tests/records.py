@@ -27,5 +27,11 @@ def snapshot_ids() -> list[str]:
     return sorted(_snapshot_records())
 
 
+def snapshot_trial_count() -> int:
+    """How many trials the snapshot the tests load holds: its records and its trial pages, by NCT id."""
+    snapshot = read_snapshot()
+    return len(set(_snapshot_records()) | {page["nct_id"] for page in snapshot.get("pages", [])})
+
+
 def fixture_record(name: str) -> dict[str, Any]:
     return json.loads((FIXTURES / "records" / name).read_text(encoding="utf-8"))

@@ -7,6 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from harvester.store.snapshot import read_snapshot
 from harvester.store.store import Store
 from tests.records import snapshot_ids, snapshot_record
 from tests.registry_server import FakeRegistry
@@ -70,7 +71,7 @@ def test_empty_data_dir_loads_the_bundled_snapshot_and_says_so(tmp_path):
     result = run(tmp_path, "show", "NCT04523987")
     assert result.exit_code == 0, result.output
     assert "loaded the bundled snapshot of" in result.stderr
-    assert "registry data of 2026-03-06" in result.stderr
+    assert f"registry data of {read_snapshot()['data_date']}" in result.stderr
     again = run(tmp_path, "show", "NCT04523987")
     assert "using the bundled snapshot" in again.stderr
     with Store.open(tmp_path) as store:

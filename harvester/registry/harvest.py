@@ -73,18 +73,38 @@ def store_record(
     names where the record was read instead (an imported file and member).
     """
     trial = parse_study(record)
-    outcome = store.add_version(
-        nct_id=trial.nct_id,
+    last_update_posted = trial.last_update_posted.isoformat() if trial.last_update_posted else None
+    outcome = add_record_version(
+        store, record, nct_id=trial.nct_id, last_update_posted=last_update_posted, fetched_at=fetched_at,
+        source_url=source_url or (f"{api_url}/studies/{trial.nct_id}" if api_url else SNAPSHOT_SOURCE_URL),
+        data_timestamp=data_timestamp, run_id=run_id,
+    )
+    return trial.nct_id, outcome
+
+
+def add_record_version(
+    store: Store,
+    record: dict[str, Any],
+    *,
+    nct_id: str,
+    last_update_posted: str | None,
+    fetched_at: str,
+    source_url: str,
+    data_timestamp: str | None,
+    run_id: int | None,
+) -> Outcome:
+    """Keep an API record already parsed (`store_record` parses it; the bundled snapshot was parsed when built)."""
+    return store.add_version(
+        nct_id=nct_id,
         source="api",
         raw=record_bytes(record),
         content_hash=canonical_api_hash(record),
         fetched_at=fetched_at,
-        source_url=source_url or (f"{api_url}/studies/{trial.nct_id}" if api_url else SNAPSHOT_SOURCE_URL),
-        last_update_posted=trial.last_update_posted.isoformat() if trial.last_update_posted else None,
+        source_url=source_url,
+        last_update_posted=last_update_posted,
         data_timestamp=data_timestamp,
         run_id=run_id,
     )
-    return trial.nct_id, outcome
 
 
 def _store_batch(store: Store, records: Iterable[dict[str, Any]], summary: HarvestSummary, api_url: str) -> None:
