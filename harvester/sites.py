@@ -76,20 +76,20 @@ class ContactSheet:
 
 def contact_sheet(trial: Trial, near: tuple[float, float] | None = None) -> ContactSheet:
     """The contacts of a trial, the nearest site's (to `near`, a latitude and longitude) or the first open site's
-    first. Open sites come before closed ones, and only sites whose contacts give a phone number or an e-mail
-    address are picked."""
+    first; only a site that names a contact is picked (a name alone is worth asking for at the site), an open one
+    before a closed one."""
     if near is not None:
         candidates = sites_nearest_first(trial, *near)
     else:
         candidates = [SiteDistance(location, None) for location in trial.locations]
-    with_contacts = [site for site in candidates if any(c.reachable for c in site.location.contacts)]
+    with_contacts = [site for site in candidates if site.location.contacts]
     chosen = next((site for site in with_contacts if site_is_open(trial, site.location)), None)
     if chosen is None and near is not None:
         chosen = next(iter(with_contacts), None)
     return ContactSheet(
         site=chosen.location if chosen else None,
         site_km=chosen.km if chosen else None,
-        site_contacts=[c for c in chosen.location.contacts if c.reachable or c.name] if chosen else [],
+        site_contacts=list(chosen.location.contacts) if chosen else [],
         central=list(trial.central_contacts),
         officials=list(trial.overall_officials),
         registry_url=trial.registry_url,

@@ -51,7 +51,7 @@ def distance_text(km: float, unit: Unit = "km") -> str:
     value = km / KM_PER_MILE if unit == "mi" else km
     if value < 1:
         return f"< 1 {unit}"
-    return f"{value:.0f} {unit}" if value >= 10 else f"{value:.1f} {unit}"
+    return f"{value:,.0f} {unit}" if value >= 10 else f"{value:.1f} {unit}"
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ def test_home_page_is_the_search_form_with_open_to_enrolment_preselected(client)
 def test_every_form_control_has_a_label(client):
     page = client.get("/").text
     controls = re.findall(r"<(?:input|select)\b[^>]*\bid=\"([^\"]+)\"", page)
-    assert set(controls) == {"q", "drug", "condition", "status", "country", "age", "sex"}
+    assert set(controls) == {"q", "drug", "condition", "status", "country", "near", "within", "sort", "age", "sex"}
     for control in controls:
         assert f'<label for="{control}">' in page
     names = set(re.findall(r'<(?:input|select)\b[^>]*\bname="([^"]+)"', page))

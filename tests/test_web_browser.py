@@ -34,9 +34,11 @@ def trialwatch_command() -> list[str]:
     return [sys.executable, "-c", "from trialwatch.cli import main; main()"]
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    """A real `trialwatch serve` over an empty data dir (it loads the bundled snapshot), on a port it picks."""
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `trialwatch serve` over an empty data dir (it loads the bundled snapshot), on a port it picks; one for
+    the module, since starting it (snapshot, index) takes most of a test's time."""
+    tmp_path = tmp_path_factory.mktemp("serve")
     log = (tmp_path / "serve.log").open("w+")
     env = {**os.environ, "TRIALWATCH_DATA": str(tmp_path / "data")}
     process = subprocess.Popen([*trialwatch_command(), "serve", "--port", "0"],
@@ -75,7 +77,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         assert "loaded the bundled snapshot" in output
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
     if CHROMIUM is None:
         pytest.skip("no Chromium binary on PATH (Debian: apt-get install chromium); the browser test needs one")
@@ -203,3 +205,34 @@ def test_changes_page_feed_link_and_phone_width(server, browser, tmp_path):
     again = page.request.get(server + href, headers={"If-None-Match": response.headers["etag"]})
     assert again.status == 304
     assert problems == []
+
+
+def test_near_me_search_at_phone_width(server, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    phone = browser.new_page(viewport={"width": 360, "height": 740}, is_mobile=True)
+    problems: list[str] = []
+    phone.on("pageerror", lambda error: problems.append(str(error)))
+    phone.goto(server + "/")
+    phone.get_by_label("Near").fill("Boston")
+    phone.get_by_label("Within").fill("50mi")
+    phone.get_by_label("Order").select_option(label="Nearest site first")
+    phone.get_by_label("Status").select_option(label="Any status")
+    phone.get_by_role("button", name="Search").click()
+    phone.wait_for_url("**/search?**near=Boston**")
+    expect(phone.locator("p.near")).to_contain_text("Near Boston, MA, United States")
+    distances = phone.locator("li.hit .nearest-site dd")
+    expect(distances.first).to_contain_text("< 1 mi · ")
+    assert distances.count() >= 3
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    screenshot = tmp_path / "near-boston-phone.png"
+    phone.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.stat().st_size > 5_000
+
+    # an unknown place: the form again, with close names
+    phone.goto(server + "/search?near=Bostn")
+    expect(phone.locator(".error-message")).to_have_text("Unknown place 'Bostn'.")
+    expect(phone.locator(".error-hint")).to_contain_text("Boston")
+    expect(phone.get_by_label("Near")).to_have_value("Bostn")
+    assert problems == []
+    print(f"screenshot: {screenshot}")

@@ -22,7 +22,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from harvester.errors import InvalidNctId, NotInStore, QuerySyntaxError, SearchIndexError, TrialwatchError, UsageError
+from harvester.errors import InvalidNctId, NotInStore, SearchIndexError, TrialwatchError, UsageError
 from harvester.models import normalize_nct_id
 from trialwatch.web import forms, searching, views
 from trialwatch.web.chart import watch_chart
@@ -77,6 +77,7 @@ def template_environment() -> jinja2.Environment:
     environment.globals.update(
         status_choices=forms.STATUS_CHOICES,
         sex_choices=forms.SEX_CHOICES,
+        sort_choices=forms.SORT_CHOICES,
         max_age=forms.MAX_AGE,
     )
     return environment
@@ -133,8 +134,9 @@ def create_app(data_dir: Path, *, search: Callable[[Path, forms.SearchForm], Sea
         form = forms.SearchForm.from_query(request.query_params)
         try:
             results = run_search(data_dir, form)
-        except QuerySyntaxError as error:
-            # the form is fine but the words cannot be read: show the form again, filled in, with the reason
+        except UsageError as error:
+            # the form is fine but the words (or the place, or the distance) cannot be read: show the form again,
+            # filled in, with the reason
             return render(request, "search.html", 400, form=form, results=None,
                           error={"reason": _REASONS[400], "message": _sentence(str(error)), "hint": error.hint})
         if results.named_trial:

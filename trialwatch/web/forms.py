@@ -27,6 +27,7 @@ STATUS_CHOICES: list[tuple[str, str]] = [
     ("unknown", "Unknown"),
 ]
 SEX_CHOICES: list[tuple[str, str]] = [("", "Any"), ("female", "Female"), ("male", "Male")]
+SORT_CHOICES: list[tuple[str, str]] = [("relevance", "Best match"), ("distance", "Nearest site first")]
 
 MAX_TEXT = MAX_TEXT_LENGTH
 MAX_AGE = 130
@@ -47,6 +48,10 @@ class SearchForm:
     country: str = ""
     age: str = ""
     sex: str = ""
+    #: a city to search near, and how near (``50``, ``30 km``, ``50mi``; empty: `search.nearby.DEFAULT_WITHIN_KM`)
+    near: str = ""
+    within: str = ""
+    sort: str = "relevance"
     page: int = 1
     #: search the words as written (no statuses, places or ids read out of them)
     literal: bool = False
@@ -54,7 +59,7 @@ class SearchForm:
     @classmethod
     def from_query(cls, params: Mapping[str, str]) -> SearchForm:
         """Read and check the query string. Raises `BadParameter` naming the field and what it accepts."""
-        values = {name: clean_text(str(params.get(name, ""))) for name in ("q", "drug", "condition", "country")}
+        values = {name: clean_text(str(params.get(name, ""))) for name in _TEXT_FIELDS}
         for name, value in values.items():
             if len(value) > MAX_TEXT:
                 raise BadParameter(f"{_LABELS[name]} is too long ({len(value)} characters)",
@@ -75,7 +80,10 @@ class SearchForm:
         if not page_text.isdigit() or not 1 <= int(page_text) <= MAX_PAGE:
             raise BadParameter(f"bad page number {params.get('page')!r}", hint=f"a whole number from 1 to {MAX_PAGE}")
         literal = str(params.get("literal", "")).strip().lower() in ("1", "true", "on", "yes")
-        return cls(status=status, sex=sex, age=age, page=int(page_text), literal=literal, **values)
+        sort = (params.get("sort") or "relevance").strip().lower()
+        if sort not in dict(SORT_CHOICES):
+            raise BadParameter(f"unknown order {params.get('sort')!r}", hint="relevance or distance")
+        return cls(status=status, sex=sex, age=age, page=int(page_text), literal=literal, sort=sort, **values)
 
     @property
     def age_years(self) -> float | None:
@@ -96,12 +104,13 @@ class SearchForm:
 
     def is_blank(self) -> bool:
         """No search words and no filter beyond the default status."""
-        return not any((self.q, self.drug, self.condition, self.country, self.age, self.sex))
+        return not any((self.q, self.drug, self.condition, self.country, self.age, self.sex, self.near))
 
     def summary(self) -> list[tuple[str, str]]:
         """The non-empty fields as (label, value), for the results heading."""
-        shown = [(_LABELS[name], getattr(self, name)) for name in ("q", "drug", "condition", "country", "age", "sex")]
-        return [(label, value) for label, value in shown if value] + [("Status", self.status_text)]
+        shown = [(label, getattr(self, name)) for name, label in _LABELS.items()]
+        order = [("Order", dict(SORT_CHOICES)[self.sort])] if self.sort != "relevance" else []
+        return [(label, value) for label, value in shown if value] + [("Status", self.status_text)] + order
 
     def query_string(self, **changes: object) -> str:
         """This search's query string, with some fields changed (e.g. ``page=2``); defaults left out."""
@@ -112,7 +121,9 @@ class SearchForm:
         return urlencode(pairs)
 
 
-_LABELS = {"q": "Words", "drug": "Drug", "condition": "Condition", "country": "Country", "age": "Age", "sex": "Sex"}
+_LABELS = {"q": "Words", "drug": "Drug", "condition": "Condition", "country": "Country", "near": "Near",
+           "within": "Within", "age": "Age", "sex": "Sex"}
+_TEXT_FIELDS = ("q", "drug", "condition", "country", "near", "within")
 
 
 def _check_age(text: str) -> None:

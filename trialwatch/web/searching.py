@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from trialwatch.web.forms import ANY_STATUS, PAGE_SIZE, SearchForm
 
 if TYPE_CHECKING:
-    from search.models import SearchRequest
+    from search.models import NearestTrial, SearchRequest
     from search.views.result import ResultView
 
 
@@ -33,6 +33,14 @@ class SearchPage:
     unmatched: tuple[str, ...] = ()
     #: the trial the words named, when they are nothing but its NCT id: the page to go to
     named_trial: str | None = None
+    #: in a near-me search: the place as understood, how far, and the closest trial beyond that when none is within
+    near: str | None = None
+    within: str | None = None
+    closest_outside: NearestTrial | None = None
+    #: the place the trial pages measure from (`?near=`): the one searched near, typed or read from the words
+    near_place: str | None = None
+    #: only sites open to enrolment counted (a search of open trials)
+    open_sites_only: bool = False
 
     @property
     def first(self) -> int:
@@ -60,6 +68,9 @@ def search_request(form: SearchForm, limit: int) -> SearchRequest:
         sex=form.sex or None,  # type: ignore[arg-type]
         limit=limit,
         literal=form.literal,
+        near=form.near or None,
+        within=form.within or None,
+        sort=form.sort,  # type: ignore[arg-type]  # checked by the form
     )
 
 
@@ -89,6 +100,11 @@ def run_search(data_dir: Path, form: SearchForm) -> SearchPage:
         meanings=response.meanings[:3],
         unmatched=response.unmatched,
         named_trial=hits[0].nct_id if len(hits) == 1 and _ONLY_AN_ID.fullmatch(form.q) else None,
+        near=response.near,
+        within=response.within,
+        closest_outside=response.closest_outside,
+        near_place=response.request.near,
+        open_sites_only=response.request.open_only,
     )
 
 
