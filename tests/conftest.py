@@ -7,9 +7,11 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -124,6 +126,29 @@ def clock() -> FakeClock:
 @pytest.fixture
 def spy() -> SpyTransport:
     return SpyTransport()
+
+
+class _TimeWithoutSleep(ModuleType):
+    """The `time` module for one module under test: every attribute is the real one, but `sleep` only records."""
+
+    def __init__(self, waits: list[float]) -> None:
+        super().__init__("time")
+        self.sleep = waits.append
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(time, name)
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The seconds the HTTP clients (registry backoff and spacing, webhook retries) asked to wait: kept, not slept.
+
+    For tests that go through the CLI, where no fake clock can be injected; other threads keep the real sleep.
+    """
+    requested: list[float] = []
+    for module in ("harvester.registry.http", "harvester.history.webhook"):
+        monkeypatch.setattr(f"{module}.time", _TimeWithoutSleep(requested))
+    return requested
 
 
 @pytest.fixture(scope="session")

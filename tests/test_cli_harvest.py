@@ -105,7 +105,7 @@ def test_unknown_study_is_a_runtime_error(tmp_path, registry):
         assert store.runs()[0].outcome == "failed"
 
 
-def test_unreachable_registry_fails_cleanly_and_keeps_the_store(tmp_path, registry):
+def test_unreachable_registry_fails_cleanly_and_keeps_the_store(tmp_path, registry, waits):
     run(tmp_path, "harvest", "NCT04267848", "--min-interval", "0", api_url=registry.url)
     result = run(tmp_path, "harvest", "NCT04523987", "--min-interval", "0", "--retries", "1",
                  api_url="http://127.0.0.1:9/api/v2")
@@ -116,11 +116,12 @@ def test_unreachable_registry_fails_cleanly_and_keeps_the_store(tmp_path, regist
         assert store.nct_ids() == ["NCT04267848"]
 
 
-def test_server_errors_are_retried(tmp_path, registry):
+def test_server_errors_are_retried(tmp_path, registry, waits):
     registry.fail_next(503, times=2)
     result = run(tmp_path, "harvest", "NCT04523987", "--min-interval", "0", api_url=registry.url)
     assert result.exit_code == 0, result.output
     assert "fetched 1, new 1" in result.stdout
+    assert len(waits) == 2 and all(wait > 0 for wait in waits)  # a backoff before each retry
 
 
 def test_harvest_updates_the_search_index_for_what_it_stored(tmp_path, registry):

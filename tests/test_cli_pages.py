@@ -65,13 +65,13 @@ def test_harvest_a_page_then_show_it(tmp_path, cassette):
     assert again.stdout.strip() == "fetched 1, new 0, changed 0, unchanged 1"
 
 
-def test_429_then_success_is_retried(tmp_path, cassette, monkeypatch):
-    monkeypatch.setattr("harvester.registry.http.time.sleep", lambda seconds: None)  # Retry-After: 1, without the wait
+def test_429_then_success_is_retried(tmp_path, cassette, waits):
     with cassette("page_429_then_ok.yaml", recordable=False) as cass:
         result = run(tmp_path, "harvest-pages", SEED_ID, *FAST)
     assert result.exit_code == 0, result.output
     assert cass.all_played
     assert "new 1" in result.stdout
+    assert 1.0 in waits  # the cassette's Retry-After: 1, asked for and not slept
 
 
 def test_a_missing_page_fails_with_one_line_and_stores_nothing(tmp_path, cassette):

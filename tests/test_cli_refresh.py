@@ -284,7 +284,7 @@ def test_retries_that_succeed_stay_quiet_unless_verbose(data_dir, registry):
     assert verbose.stdout.startswith("refresh: 2 watches (0 complete listings), fetched 0:")
 
 
-def test_unreachable_registry_exits_75(data_dir):
+def test_unreachable_registry_exits_75(data_dir, waits):
     result = run(data_dir, "refresh", *FAST, api_url="http://127.0.0.1:9/api/v2")
     assert result.exit_code == 75
     (line,) = result.stderr.splitlines()
@@ -316,24 +316,26 @@ def test_a_second_refresh_finds_the_lock_and_exits_75_at_once(data_dir, registry
 
 def test_two_refresh_processes_at_once(data_dir, registry):
     env = {**os.environ, "TRIALWATCH_DATA": str(data_dir), "TRIALWATCH_API_URL": registry.url}
-    slow = subprocess.Popen([str(TRIALWATCH), "refresh", "--min-interval", "0.4", "--page-size", "1"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        lock_file = data_dir / LOCK_FILENAME
-        deadline = time.monotonic() + 20
-        while not (lock_file.exists() and lock_file.read_text().strip()):
-            assert time.monotonic() < deadline and slow.poll() is None, slow.communicate()
-            time.sleep(0.05)
-        second = subprocess.run([str(TRIALWATCH), "refresh", *FAST], env=env, capture_output=True, text=True,
-                                timeout=20)
-        assert slow.poll() is None  # the first one is still at work
-        assert second.returncode == 75
-        assert second.stderr.startswith(f"trialwatch: error: another trialwatch refresh is running on this data dir"
-                                        f" (pid {slow.pid},")
-        assert slow.wait(timeout=30) == 0, slow.communicate()
-    finally:
-        if slow.poll() is None:
-            slow.kill()
+    lock_file = data_dir / LOCK_FILENAME
+    # the context manager closes the pipes (and waits) however the test ends
+    with subprocess.Popen([str(TRIALWATCH), "refresh", "--min-interval", "0.4", "--page-size", "1"], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as slow:
+        try:
+            deadline = time.monotonic() + 20
+            while not (lock_file.exists() and lock_file.read_text().strip()):
+                assert time.monotonic() < deadline and slow.poll() is None, slow.communicate()
+                time.sleep(0.05)
+            second = subprocess.run([str(TRIALWATCH), "refresh", *FAST], env=env, capture_output=True, text=True,
+                                    timeout=20)
+            assert slow.poll() is None  # the first one is still at work
+            assert second.returncode == 75
+            assert second.stderr.startswith(f"trialwatch: error: another trialwatch refresh is running on this data"
+                                            f" dir (pid {slow.pid},")
+            output, errors = slow.communicate(timeout=30)
+            assert slow.returncode == 0, (output, errors)
+        finally:
+            if slow.poll() is None:
+                slow.kill()
     assert lock_file.read_text() == ""  # released cleanly
     assert kinds(changes(data_dir)) == [(nct_id, "new") for nct_id in FIRST]
 

@@ -152,10 +152,11 @@ def test_a_retry_after_of_a_day_makes_refresh_exit_75_at_once(data_dir, registry
 
 
 @pytest.mark.parametrize("body", [b'{"studies": [', b"<html>proxy error</html>", b"[" * 5000 + b"]" * 5000])
-def test_garbage_bodies_are_transient_in_refresh(data_dir, registry, body):
+def test_garbage_bodies_are_transient_in_refresh(data_dir, registry, body, waits):
     registry.raw_next(body, times=10)
     result = refresh(data_dir, registry)
     assert result.exit_code == 75, result.output
+    assert waits  # retried after a backoff, as for any transient failure
 
 
 def test_an_invalid_api_url_is_a_usage_error(tmp_path):

@@ -21,10 +21,15 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def test_bulk_zip_imports_and_reimport_is_unchanged(tmp_path: Path) -> None:
-    code, out, _ = run("import", "--data-dir", str(tmp_path), str(BULK))
-    assert (code, out.strip()) == (0, "read 100, new 100, changed 0, unchanged 0, skipped 0")
-    code, out, _ = run("import", "--data-dir", str(tmp_path), str(BULK))
-    assert (code, out.strip()) == (0, "read 100, new 0, changed 0, unchanged 100, skipped 0")
+    bulk = tmp_path / "derived-bulk.zip"  # derived: the first 12 members of the real bulk zip (importing 100 takes s)
+    with zipfile.ZipFile(BULK) as source, zipfile.ZipFile(bulk, "w") as target:
+        for name in [name for name in source.namelist() if name.endswith(".json")][:12]:
+            target.writestr(name, source.read(name))
+    data_dir = tmp_path / "data"
+    code, out, _ = run("import", "--data-dir", str(data_dir), str(bulk))
+    assert (code, out.strip()) == (0, "read 12, new 12, changed 0, unchanged 0, skipped 0")
+    code, out, _ = run("import", "--data-dir", str(data_dir), str(bulk))
+    assert (code, out.strip()) == (0, "read 12, new 0, changed 0, unchanged 12, skipped 0")
 
 
 def test_every_format_reads_the_same_studies(tmp_path: Path) -> None:

@@ -136,19 +136,19 @@ def test_a_second_writer_in_another_process_is_refused(data_dir):
     import subprocess
     import sys
 
-    holder = subprocess.Popen(
+    # the context manager closes the pipe and waits for the killed holder
+    with subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from pathlib import Path; from index.lock import writer_lock\n"
          f"with writer_lock(Path({str(IndexLocation.of(data_dir).lock_path)!r})):\n"
          "    print('locked', flush=True); time.sleep(30)"],
         stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "locked"
-        with Store.open(data_dir) as store, pytest.raises(LockedError):
-            update_index(store, data_dir, lock_timeout=0.3)
-    finally:
-        holder.kill()
-        holder.wait()
+    ) as holder:
+        try:
+            assert holder.stdout.readline().strip() == "locked"
+            with Store.open(data_dir) as store, pytest.raises(LockedError):
+                update_index(store, data_dir, lock_timeout=0.3)
+        finally:
+            holder.kill()
     with Store.open(data_dir) as store:  # a killed holder leaves no stale lock behind
         assert update_index(store, data_dir, lock_timeout=1).action == "unchanged"
 

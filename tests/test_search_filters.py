@@ -6,12 +6,13 @@ import json
 
 from click.testing import CliRunner
 
+from tests.datadirs import copy_of
 from trialwatch.cli import cli
 
 
-def test_a_filter_no_trial_passes_reports_no_matches(tmp_path):
+def test_a_filter_no_trial_passes_reports_no_matches(snapshot_template, tmp_path):
     runner = CliRunner()
-    args = ["--data-dir", str(tmp_path), "--format", "json"]
+    args = ["--data-dir", str(copy_of(snapshot_template, tmp_path / "data")), "--format", "json"]
     everywhere = json.loads(runner.invoke(cli, ["search", "--drug", "Keytruda", *args]).stdout)
     assert [hit["nct_id"] for hit in everywhere["results"]] == ["NCT04267848"]
     # NCT04267848's sites are all in the United States

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+import shutil
 import warnings
 from pathlib import Path
 
@@ -17,8 +18,9 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from harvester.registry.harvest import store_record
-from harvester.store.snapshot import load_snapshot
 from harvester.store.store import Store
+from index.storage import IndexLocation
+from tests.datadirs import copy_of
 from tests.records import snapshot_record
 from trialwatch.web import forms
 from trialwatch.web.app import SECURITY_HEADERS, create_app, prepare_data
@@ -68,21 +70,20 @@ def history_records() -> list[dict]:
     return records
 
 
-def build_data_dir(data_dir: Path) -> Path:
-    """The bundled snapshot, the derived records, and an index over them all."""
-    with Store.open(data_dir) as store:
-        load_snapshot(store)
-        with store.transaction():
-            for record in (hostile_record(), *history_records()):
-                store_record(store, record, fetched_at="2026-01-01T00:00:00+00:00", api_url="http://test",
-                             data_timestamp=None, run_id=None)
+def build_data_dir(snapshot_template: Path, data_dir: Path) -> Path:
+    """The bundled snapshot, the derived records, and an index over them all (the snapshot's index, updated)."""
+    copy_of(snapshot_template, data_dir)
+    with Store.open(data_dir) as store, store.transaction():
+        for record in (hostile_record(), *history_records()):
+            store_record(store, record, fetched_at="2026-01-01T00:00:00+00:00", api_url="http://test",
+                         data_timestamp=None, run_id=None)
     prepare_data(data_dir)
     return data_dir
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_data_dir(tmp_path_factory.mktemp("web-data"))
+def data_dir(snapshot_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_data_dir(snapshot_template, tmp_path_factory.mktemp("web") / "data")
 
 
 @pytest.fixture(scope="module")
@@ -483,10 +484,10 @@ def test_results_are_paged(client):
     assert "Next page" not in second
 
 
-def test_search_without_an_index_is_a_503_page(tmp_path):
-    with Store.open(tmp_path) as store:
-        load_snapshot(store)
-    client = TestClient(create_app(tmp_path), raise_server_exceptions=False)
+def test_search_without_an_index_is_a_503_page(snapshot_template, tmp_path):
+    data_dir = copy_of(snapshot_template, tmp_path / "data")
+    shutil.rmtree(IndexLocation.of(data_dir).root)
+    client = TestClient(create_app(data_dir), raise_server_exceptions=False)
     response = client.get("/search?q=lupus")
     assert response.status_code == 503
     assert "Search is not ready" in response.text

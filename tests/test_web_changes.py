@@ -26,8 +26,8 @@ from trialwatch.web.app import create_app
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    data_dir = build_data_dir(tmp_path_factory.mktemp("changes-data"))
+def data_dir(snapshot_template, tmp_path_factory):
+    data_dir = build_data_dir(snapshot_template, tmp_path_factory.mktemp("changes") / "data")
     with Store.open(data_dir) as store:
         watches = Watches(store)
         with store.transaction():

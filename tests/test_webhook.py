@@ -53,7 +53,7 @@ def registry():
         yield server
 
 
-def test_new_events_are_posted_and_a_failed_delivery_waits_for_the_next_run(tmp_path, registry):
+def test_new_events_are_posted_and_a_failed_delivery_waits_for_the_next_run(tmp_path, registry, waits):
     assert run(tmp_path, "watch", "add", "all", "--term", "a").exit_code == 0
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
@@ -63,6 +63,7 @@ def test_new_events_are_posted_and_a_failed_delivery_waits_for_the_next_run(tmp_
     with Store.open(tmp_path) as store:
         (pending,) = store.pending_deliveries()
         assert pending["attempts"] == 1 and "ConnectError" in pending["last_error"]
+    assert waits  # the failed post was retried after a backoff within the run
 
     receiver = Receiver(port)
     try:

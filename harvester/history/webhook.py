@@ -43,7 +43,9 @@ def queue_events(store: Store, url: str, events: Sequence[Event]) -> None:
 
 def deliver_pending(store: Store, *, timeout: float = 10.0, retries: int = 2, backoff: float = 1.0,
                     transport: httpx.BaseTransport | None = None,
-                    sleep: Callable[[float], None] = time.sleep) -> DeliveryReport:
+                    sleep: Callable[[float], None] | None = None) -> DeliveryReport:
+    # looked up at call time, not bound as a default, so a patched `time.sleep` takes effect
+    sleep = sleep or (lambda seconds: time.sleep(seconds))
     delivered = failed = 0
     with httpx.Client(timeout=timeout, transport=transport, headers={"user-agent": USER_AGENT}) as client:
         for delivery in store.pending_deliveries():
