@@ -17,6 +17,7 @@ from harvester.errors import InvalidNctId
 from harvester.statuses import OPEN_STATUSES as OPEN_STATUSES
 from harvester.statuses import OverallStatus as OverallStatus
 from harvester.statuses import status_label as status_label
+from harvester.terms import Source
 
 logger = logging.getLogger(__name__)
 
@@ -257,9 +258,6 @@ class SecondaryId(Model):
         """EudraCT (2004-000000-00) or CTIS (2023-500000-00-00) numbers."""
         eudract_shaped = bool(re.match(r"^\d{4}-\d{6}-\d{2}(-\d{2})?$", self.id))
         return eudract_shaped or (self.type or "").startswith(("EUDRACT", "CTIS"))
-
-
-Source = Literal["api", "page", "snapshot"]
 
 
 class Provenance(Model):

@@ -13,11 +13,13 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from harvester.statuses import OPEN_STATUSES
+
 if TYPE_CHECKING:  # no pydantic at run time: `search` measures distances with this module and starts fast
     from harvester.models import Contact, Location, Official, Trial
 
 #: a site in one of these statuses counts for a search of trials open to enrolment
-OPEN_SITE_STATUSES = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION"})
+OPEN_SITE_STATUSES = OPEN_STATUSES
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_MILE = 1.609344
 

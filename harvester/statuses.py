@@ -24,10 +24,12 @@ class OverallStatus(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
-#: statuses in which a patient can still join
+#: statuses in which a patient can still join (a trial's overall status, or a site's recruitment status)
 OPEN_STATUSES = frozenset(
     {OverallStatus.RECRUITING, OverallStatus.NOT_YET_RECRUITING, OverallStatus.ENROLLING_BY_INVITATION}
 )
+#: the one word for "any of `OPEN_STATUSES`": a status filter's value, the web form's default, the index's term
+OPEN = "open"
 
 
 def status_label(status: str | None) -> str:

@@ -20,6 +20,7 @@ from whoosh.analysis import Analyzer, IDAnalyzer
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
+from harvester.statuses import OPEN
 from index.analysis import (
     WeightedSectionsAnalyzer,
     keyword_analyzer,
@@ -43,7 +44,7 @@ TEXT_WEIGHTS = {
     "countries": 1.0,
 }
 #: the status term every trial open to enrolment carries besides its own status (`harvester.models.OPEN_STATUSES`)
-OPEN_TERM = "open"
+OPEN_TERM = OPEN
 #: the maximum age indexed for a trial without an upper age limit, so that an age range query still finds it
 NO_MAXIMUM_AGE = 1000.0
 

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from harvester.errors import UsageError
+from harvester.statuses import OPEN, OPEN_STATUSES
 from search.nearby import NearestSite
 
 #: what a status filter accepts besides the registry's statuses: any status in which a patient can still join
-OPEN_STATUS = "open"
+OPEN_STATUS = OPEN
+#: the oldest age a search takes (years), on the command line and in the web form
 MAX_AGE = 150
 #: the registry's age groups (stdAges), lowercase: child (0-17), adult (18-64), older_adult (65+)
 AGE_GROUPS = ("child", "adult", "older_adult")
@@ -27,7 +29,7 @@ MAX_LIMIT = 10_000
 MAX_TEXT_LENGTH = 500
 SORTS = ("relevance", "distance")
 #: statuses (as `SearchRequest.statuses` spells them, lowercase) of trials a patient can still join
-_OPEN_STATUS_WORDS = frozenset({OPEN_STATUS, "recruiting", "not_yet_recruiting", "enrolling_by_invitation"})
+_OPEN_STATUS_WORDS = frozenset({OPEN_STATUS, *(status.lower() for status in OPEN_STATUSES)})
 #: how a snippet from the criteria is introduced
 SNIPPET_LABELS = {"exclusion": "excluded if", "inclusion": "included if"}
 

@@ -500,7 +500,7 @@ def test_search_without_an_index_is_a_503_page(snapshot_template, tmp_path):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("age=abc", "Age must be a number of years from 0 to 130, not &#39;abc&#39;"),
+        ("age=abc", "Age must be a number of years from 0 to 150, not &#39;abc&#39;"),
         ("age=-1", "Age must be a number"),
         ("age=200", "Age must be a number"),
         ("age=nan", "Age must be a number"),

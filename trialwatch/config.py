@@ -6,7 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_API_URL = "https://clinicaltrials.gov/api/v2"
+from harvester.registry import DEFAULT_API_URL
+
 DATA_ENV = "TRIALWATCH_DATA"
 API_URL_ENV = "TRIALWATCH_API_URL"
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from trialwatch.config import API_URL_ENV, DATA_ENV, DEFAULT_API_URL, Settings, default_data_dir
+from harvester.registry import DEFAULT_API_URL
+from trialwatch.config import API_URL_ENV, DATA_ENV, Settings, default_data_dir
 
 logger = logging.getLogger("trialwatch")
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from harvester.models import Criterion, Location, PartialDate, Trial
-
-ChangeKind = Literal["new", "status", "criteria", "sponsor", "sites", "dates", "enrollment"]
+from harvester.terms import ChangeKind
 
 #: the criteria lists of `Criteria`, in the order they are reported
 _CRITERIA_LISTS = ("inclusion", "exclusion", "other")

@@ -36,7 +36,6 @@ from harvester.store.trials import trial_from_version
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("new", "status", "criteria", "sponsor", "sites", "dates", "enrollment", "dropped")
 CURSOR_META_KEY = "events_version_cursor"
 FEED_NAMESPACE_META_KEY = "feed_namespace"
 #: versions diffed per transaction

@@ -44,6 +44,7 @@ from harvester.models import normalize_nct_id
 from harvester.registry.client import RegistryClient, RegistryVersion, StudyPage, StudyQuery
 from harvester.registry.harvest import HarvestSummary, harvest_query, store_record
 from harvester.store.store import KILLED_MESSAGE, Store, utc_now
+from harvester.terms import RunCounts
 
 logger = logging.getLogger(__name__)
 
@@ -58,25 +59,16 @@ IndexUpdate = Callable[[Store, Path], Any]
 
 
 @dataclass
-class WatchResult:
+class WatchResult(RunCounts):
     name: str
     full: bool
     since: dt.date | None = None
-    fetched: int = 0
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    skipped: int = 0
     listed: int = 0
     dropped: list[str] = field(default_factory=list)
     rejoined: list[str] = field(default_factory=list)
     error: str | None = None
     #: whether the error may pass by itself (a registry fault rather than a rejected query)
     transient: bool = False
-
-    def add(self, summary: HarvestSummary) -> None:
-        for name in ("fetched", "new", "changed", "unchanged", "skipped"):
-            setattr(self, name, getattr(self, name) + getattr(summary, name))
 
     def line(self) -> str:
         how = "complete listing" if self.full else f"updated since {self.since}"
@@ -98,24 +90,29 @@ class RefreshSummary:
     events: int = 0
     index: str | None = None
 
-    def total(self, name: str) -> int:
-        return sum(getattr(result, name) for result in self.watches)
+    def totals(self) -> RunCounts:
+        """The counts of every watch, added up."""
+        totals = RunCounts()
+        for result in self.watches:
+            totals.add(result)
+        return totals
 
     @property
     def failed(self) -> list[WatchResult]:
         return [result for result in self.watches if result.error]
 
     def counters(self) -> dict[str, int]:
-        return {name: self.total(name) for name in ("fetched", "new", "changed", "unchanged", "skipped")}
+        return self.totals().counters()
 
     def line(self) -> str:
+        totals = self.totals()
         full = sum(result.full for result in self.watches)
         dropped = sum(len(result.dropped) for result in self.watches)
         text = (f"refresh: {len(self.watches)} watch{'es' if len(self.watches) != 1 else ''}"
-                f" ({full} complete listing{'s' if full != 1 else ''}), fetched {self.total('fetched')}:"
-                f" new {self.total('new')}, changed {self.total('changed')}, unchanged {self.total('unchanged')};"
+                f" ({full} complete listing{'s' if full != 1 else ''}), fetched {totals.fetched}:"
+                f" new {totals.new}, changed {totals.changed}, unchanged {totals.unchanged};"
                 f" {self.events} change event{'s' if self.events != 1 else ''}, {dropped} no longer matched")
-        if skipped := self.total("skipped"):
+        if skipped := totals.skipped:
             text += f"; skipped {skipped} unreadable record{'s' if skipped != 1 else ''} (asked for again next run)"
         if self.failed:
             text += f"; {len(self.failed)} watch{'es' if len(self.failed) != 1 else ''} failed"
@@ -290,8 +287,7 @@ def _fetch_dropped(store: Store, client: RegistryClient, nct_id: str, harvest: H
     with store.transaction():
         stored_id, outcome = store_record(store, record, fetched_at=utc_now(), api_url=client.base_url,
                                           data_timestamp=harvest.data_timestamp, run_id=harvest.run_id)
-    result.fetched += 1
-    setattr(result, outcome, getattr(result, outcome) + 1)
+    result.count(outcome)
     if stored_id != nct_id:
         logger.info("%s is now %s in the registry (an alias)", nct_id, stored_id)
     return True

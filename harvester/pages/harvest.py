@@ -21,7 +21,8 @@ from harvester.models import Trial, normalize_nct_id
 from harvester.pages.fetch import PageFetcher
 from harvester.pages.parse import parse_trial_page
 from harvester.registry.harvest import HarvestSummary, Progress, recorded_run
-from harvester.store.store import Outcome, Store, content_hash
+from harvester.store.store import Store, content_hash
+from harvester.terms import Outcome
 
 __all__ = ["PAGE_RUN_KIND", "harvest_pages", "page_content_hash", "store_page"]
 
@@ -84,7 +85,7 @@ def harvest_pages(
                 first_skip = first_skip or error
                 logger.warning("skipped %s: %s", nct_id, error)
             else:
-                summary.count(nct_id, outcome)
+                summary.stored(nct_id, outcome)
             if progress:
                 progress(1, None)
         if first_skip is not None and summary.fetched == 0:

@@ -12,10 +12,9 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from harvester.errors import BadResponse, StudyNotFound, UsageError
 from harvester.models import normalize_nct_id
+from harvester.registry import DEFAULT_API_URL
 from harvester.registry.http import HttpSettings, PoliteClient
 from harvester.statuses import STATUS_OPTIONS, OverallStatus
-
-DEFAULT_API_URL = "https://clinicaltrials.gov/api/v2"
 
 #: sent with every study request: JSON, markup fields as Markdown (both are the API's defaults, stated anyway)
 FORMAT_PARAMS: dict[str, str] = {"format": "json", "markupFormat": "markdown"}

@@ -13,7 +13,8 @@ from harvester.errors import InvalidRecord
 from harvester.models import normalize_nct_id
 from harvester.registry.client import RegistryClient, StudyQuery
 from harvester.registry.parse import parse_study
-from harvester.store.store import Outcome, Store, canonical_api_hash, utc_now
+from harvester.store.store import Store, canonical_api_hash, utc_now
+from harvester.terms import Outcome, RunCounts
 
 logger = logging.getLogger(__name__)
 
@@ -24,32 +25,23 @@ Progress = Callable[[int, int | None], None]
 
 
 @dataclass
-class HarvestSummary:
+class HarvestSummary(RunCounts):
     run_id: int
     data_timestamp: str | None = None
     total: int | None = None
-    fetched: int = 0
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    skipped: int = 0
     changed_ids: list[str] = field(default_factory=list)
     #: why a skipped item was skipped, for `line()`
     skip_reason: str = "without a valid NCT id"
 
-    def count(self, nct_id: str, outcome: Outcome) -> None:
-        self.fetched += 1
-        setattr(self, outcome, getattr(self, outcome) + 1)
+    def stored(self, nct_id: str, outcome: Outcome) -> None:
+        """Count one stored record; a new or changed one is remembered in `changed_ids`."""
+        self.count(outcome)
         if outcome != "unchanged":
             self.changed_ids.append(nct_id)
 
     def line(self) -> str:
         text = f"fetched {self.fetched}, new {self.new}, changed {self.changed}, unchanged {self.unchanged}"
         return text + (f", skipped {self.skipped} {self.skip_reason}" if self.skipped else "")
-
-    def counters(self) -> dict[str, int]:
-        return {"fetched": self.fetched, "new": self.new, "changed": self.changed,
-                "unchanged": self.unchanged, "skipped": self.skipped}
 
 
 def record_bytes(record: dict[str, Any]) -> bytes:
@@ -120,7 +112,7 @@ def _store_batch(store: Store, records: Iterable[dict[str, Any]], summary: Harve
                 summary.skipped += 1
                 logger.warning("skipped a record: %s", error)
                 continue
-            summary.count(nct_id, outcome)
+            summary.stored(nct_id, outcome)
 
 
 def harvest_query(

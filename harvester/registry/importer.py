@@ -76,7 +76,7 @@ def _store_batch(store: Store, batch: list[FileItem], summary: ImportSummary) ->
             except InvalidRecord as error:
                 _skip(summary, item, str(error))
                 continue
-            summary.count(nct_id, outcome)
+            summary.stored(nct_id, outcome)
     store.update_run(summary.run_id, **summary.counters())
 
 

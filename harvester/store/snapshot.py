@@ -100,11 +100,11 @@ def load_snapshot(store: Store) -> SnapshotInfo:
                 summary.skipped += 1
                 logger.warning("skipped a snapshot record: %s", error)
                 continue
-            summary.count(nct_id, outcome)
+            summary.stored(nct_id, outcome)
         for page in snapshot.get("pages", []):
             nct_id, outcome = store_page(store, page["html"], page["url"], fetched_at=page["fetched_at"],
                                          nct_id=page["nct_id"], run_id=run_id)
-            summary.count(nct_id, outcome)
+            summary.stored(nct_id, outcome)
         info = SnapshotInfo(data_date=snapshot["data_date"], built=snapshot["built"], records=len(snapshot["records"]),
                             pages=len(snapshot.get("pages", [])))
         store.set_meta(SNAPSHOT_META_KEY, json.dumps(info.__dict__))

@@ -19,21 +19,20 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from harvester.errors import NotInStore, StoreError
 from harvester.store.delivery_rows import DeliveryRows
 from harvester.store.event_rows import EventRows
 from harvester.store.schema import migrate
 from harvester.store.watch_rows import WatchRows
+from harvester.terms import RUN_COUNTERS, Outcome, Source
 
 STORE_FILENAME = "trialwatch.sqlite"
 #: a running run's message: which process runs it, so that the next run can tell it was killed
 _RUNNING_AS = "running as pid "
 KILLED_MESSAGE = "the process ended without finishing the run"
 
-Source = Literal["api", "page"]
-Outcome = Literal["new", "changed", "unchanged"]
 
 #: the registry's data date, and its MeSH browse navigation (recomputed, reordered and re-matched on each data
 #: refresh although the study did not change); the raw record keeps them
@@ -328,8 +327,7 @@ class Store(WatchRows, EventRows, DeliveryRows):
 
     def update_run(self, run_id: int, **fields: Any) -> None:
         """Set columns of a run, e.g. ``update_run(7, outcome='ok', finished_at=utc_now(), new=3)``."""
-        allowed = {"finished_at", "data_timestamp", "outcome", "message",
-                   "fetched", "new", "changed", "unchanged", "skipped"}
+        allowed = {"finished_at", "data_timestamp", "outcome", "message", *RUN_COUNTERS}
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"unknown run fields: {sorted(unknown)}")

@@ -7,7 +7,7 @@ import re
 
 import click
 
-from harvester.history.events import KINDS as KIND_CHOICES
+from harvester.terms import EVENT_KINDS as KIND_CHOICES
 from trialwatch.config import Settings
 from trialwatch.options import common_options
 

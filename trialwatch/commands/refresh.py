@@ -103,7 +103,7 @@ def refresh(names: tuple[str, ...], full: bool, full_every: int, page_size: int,
         if any(watch.transient for watch in result.failed):
             failure.exit_code = EX_TEMPFAIL  # type: ignore[misc]
         raise failure
-    if skipped := result.total("skipped"):
+    if skipped := result.totals().skipped:
         failure = CommandFailed(TrialwatchError(
             f"{skipped} unreadable record{'s' if skipped != 1 else ''} skipped; they are asked for again next run"))
         failure.exit_code = EX_TEMPFAIL  # type: ignore[misc]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import click
 
-from harvester.statuses import STATUS_OPTIONS
+from harvester.statuses import OPEN, STATUS_OPTIONS
+from search.models import MAX_AGE
 from trialwatch.config import Settings
 from trialwatch.options import common_options, open_store
 
 #: every registry status, plus "open" (recruiting, not yet recruiting or by invitation)
-STATUS_CHOICES = ["open", *STATUS_OPTIONS]
+STATUS_CHOICES = [OPEN, *STATUS_OPTIONS]
 PHASE_CHOICES = ["early1", "1", "2", "3", "4", "na"]
 #: a search that finds the index busy waits this long for it before searching the index as it is
 SEARCH_LOCK_TIMEOUT = 1.0
@@ -30,7 +31,7 @@ MEANINGS_SHOWN = 3
 @click.option("--phase", "phases", multiple=True, type=click.Choice(PHASE_CHOICES, case_sensitive=False),
               help="Trial phase (repeatable).")
 @click.option("--country", help="Country with a trial site.")
-@click.option("--age", type=click.FloatRange(0, 150), help="Only trials whose age limits admit this age (years).")
+@click.option("--age", type=click.FloatRange(0, MAX_AGE), help="Only trials whose age limits admit this age (years).")
 @click.option("--age-group", "age_groups", multiple=True,
               type=click.Choice(["child", "adult", "older-adult"], case_sensitive=False),
               help="Only trials for this age group, as the registry groups ages (repeatable): child (under 18), "

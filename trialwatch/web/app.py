@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from harvester.errors import InvalidNctId, NotInStore, SearchIndexError, TrialwatchError, UsageError
 from harvester.models import normalize_nct_id
+from search.models import MAX_AGE
 from trialwatch.web import forms, searching, views
 from trialwatch.web.chart import watch_chart
 from trialwatch.web.searching import SearchPage
@@ -78,7 +79,7 @@ def template_environment() -> jinja2.Environment:
         status_choices=forms.STATUS_CHOICES,
         sex_choices=forms.SEX_CHOICES,
         sort_choices=forms.SORT_CHOICES,
-        max_age=forms.MAX_AGE,
+        max_age=MAX_AGE,
     )
     return environment
 

@@ -11,10 +11,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from harvester.errors import UsageError
-from harvester.history.events import KINDS
 from harvester.history.meaning import FIRST_SEEN, SEVERITIES
+from harvester.terms import EVENT_KINDS
 
-SHOWN_KINDS = (*KINDS, FIRST_SEEN)
+SHOWN_KINDS = (*EVENT_KINDS, FIRST_SEEN)
 DEFAULT_SINCE = "7d"
 
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass, fields, replace
 from urllib.parse import urlencode
 
 from harvester.errors import UsageError
-from harvester.statuses import OverallStatus, status_from_option, status_label, status_option
-from search.models import MAX_TEXT_LENGTH, clean_text
+from harvester.statuses import OPEN, OverallStatus, status_from_option, status_label, status_option
+from search.models import MAX_AGE, MAX_TEXT_LENGTH, clean_text
 
 #: the status a search starts with: every trial a patient could still join
-DEFAULT_STATUS = "open"
+DEFAULT_STATUS = OPEN
 ANY_STATUS = "any"
 
 #: (value sent by the form, label shown)
@@ -30,7 +30,6 @@ SEX_CHOICES: list[tuple[str, str]] = [("", "Any"), ("female", "Female"), ("male"
 SORT_CHOICES: list[tuple[str, str]] = [("relevance", "Best match"), ("distance", "Nearest site first")]
 
 MAX_TEXT = MAX_TEXT_LENGTH
-MAX_AGE = 130
 PAGE_SIZE = 20
 MAX_PAGE = 500
 
