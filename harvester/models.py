@@ -138,6 +138,8 @@ class Eligibility(Model):
     healthy_volunteers: bool | None = None
     std_ages: list[str] = Field(default_factory=list)
     study_population: str | None = None
+    #: the age limits were read from the criteria text (a trial page gives no structured limits), not stated
+    ages_from_criteria: bool = False
 
     def admits(self, *, age_years: float | None = None, sex: str | None = None) -> bool:
         """Whether a person of this age and sex fits the stated age and sex limits."""
@@ -378,12 +380,12 @@ class Trial(Model):
         return f"https://clinicaltrials.gov/study/{self.nct_id}"
 
     def drug_names(self) -> list[str]:
-        """Intervention names and their other (brand, code) names, in record order, without repeats."""
-        names: dict[str, None] = {}
+        """Intervention names and their other (brand, code) names, in record order, each once ignoring case."""
+        names: dict[str, str] = {}
         for intervention in self.interventions:
             for name in (intervention.name, *intervention.other_names):
-                names.setdefault(name, None)
-        return list(names)
+                names.setdefault(" ".join(name.split()).casefold(), name)
+        return list(names.values())
 
     def countries(self) -> list[str]:
         return list(dict.fromkeys(loc.country for loc in self.locations if loc.country))

@@ -8,7 +8,7 @@ from typing import Any
 
 from harvester.models import Criterion, MeshTerm, Trial
 from index.analysis import weighted_text
-from index.drug_names import brand_and_generic_names, known_drugs
+from index.drug_names import brand_and_generic_names, distinct_names, known_drugs
 from index.schema import NO_MAXIMUM_AGE, OPEN_TERM, TEXT_WEIGHTS
 from index.sites import located_sites
 
@@ -36,6 +36,11 @@ def trial_document(trial: Trial) -> dict[str, Any]:
     }
     document: dict[str, Any] = {
         **{name: sections[name] for name in ("drugs", "summary", "sponsor", "countries")},
+        # shown in snippets: the record's own names first; names only the brand table knows on a labelled line
+        "_stored_drugs": _shown_drugs(trial),
+        # shown in snippets: conditions and their MeSH terms; the keywords apart, labelled as keywords
+        "_stored_conditions": _join((*trial.conditions, *_terms(trial.condition_mesh), sections["ancestors"])),
+        "keywords": _join(trial.keywords),
         # the `conditions` field holds the MeSH ancestors too, at full weight: `condition:neoplasms` finds every cancer
         "conditions": _join((sections["conditions"], sections["ancestors"])),
         "nct_id": trial.nct_id,
@@ -53,20 +58,42 @@ def trial_document(trial: Trial) -> dict[str, Any]:
         "max_age": eligibility.maximum_age.years if eligibility.maximum_age else NO_MAXIMUM_AGE,
         "sex": eligibility.sex or "ALL",
         "age_groups": " ".join(eligibility.std_ages),
+        "limits": {"minimum_age": str(eligibility.minimum_age) if eligibility.minimum_age else None,
+                   "maximum_age": str(eligibility.maximum_age) if eligibility.maximum_age else None,
+                   "from_criteria": eligibility.ages_from_criteria, "sex": eligibility.sex},
         "cities": _join(location.city for location in trial.locations if location.city),
         "site_points": site_points,
         "sites": sites,
         "last_update": _datetime(trial.last_update_posted),
         "start_date": _datetime(trial.start_date.earliest() if trial.start_date else None),
     }
-    return {name: value for name, value in document.items() if value not in (None, "", [])}
+    # a display value may be empty (a trial page's keywords are no conditions): then nothing is shown, not the text
+    return {name: value for name, value in document.items()
+            if value not in (None, "", []) or (name.startswith("_stored_") and name[8:] in document)}
+
+
+def _record_drugs(trial: Trial) -> list[str]:
+    """Intervention names with their listed other names, keywords that name a known drug, and MeSH terms."""
+    return [*trial.drug_names(), *known_drugs(trial.keywords), *_terms(trial.intervention_mesh)]
 
 
 def _drugs(trial: Trial) -> str:
-    """Intervention names with their listed other names, keywords that name a known drug, MeSH terms, and the
-    brand names of them all that `index.drug_names` knows."""
-    names = [*trial.drug_names(), *known_drugs(trial.keywords), *_terms(trial.intervention_mesh)]
+    """`_record_drugs` and the brand names of them all that `index.drug_names` knows: what drug searches match."""
+    names = _record_drugs(trial)
     return _join((*names, *brand_and_generic_names(names)))
+
+
+#: introduces the names a trial's record does not say, which only trialwatch's brand-name table adds
+TABLE_NAMES_LABEL = "other names (trialwatch's drug table, not the record):"
+
+
+def _shown_drugs(trial: Trial) -> str:
+    """The record's drug names (each once, whatever its case), then on a line of its own the table's other names."""
+    said = distinct_names(_record_drugs(trial))
+    known = {name.casefold() for name in said}
+    table = [name for name in distinct_names(brand_and_generic_names(said)) if name.casefold() not in known]
+    return VALUE_SEPARATOR.join(said) + (f"\n{TABLE_NAMES_LABEL} {VALUE_SEPARATOR.join(table)}" if table else "")
+
 
 
 def _join(values: Iterable[str | None], separator: str = VALUE_SEPARATOR) -> str:

@@ -8,6 +8,7 @@ Extend it when a drug is missing; it is not meant to be a full drug dictionary.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 BRAND_NAMES: dict[str, tuple[str, ...]] = {
@@ -39,6 +40,24 @@ _GENERIC_BY_NAME = {
 def known_drugs(names: Iterable[str]) -> list[str]:
     """The names (e.g. keywords) that name a drug in the table, as written."""
     return [name for name in names if name.strip().lower() in _GENERIC_BY_NAME]
+
+
+def distinct_names(names: Iterable[str]) -> list[str]:
+    """Names in order, each once ignoring case and spacing (the first spelling kept): ``MTX``, ``mtx`` -> ``MTX``."""
+    first: dict[str, str] = {}
+    for name in names:
+        first.setdefault(" ".join(name.split()).casefold(), name)
+    return list(first.values())
+
+
+def drugs_named_in(text: str) -> list[str]:
+    """The table's drug names (generic or brand) that `text` (a title) says, as written there, in text order."""
+    found = []
+    for name in _GENERIC_BY_NAME:
+        match = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE)
+        if match:
+            found.append((match.start(), match.group()))
+    return [name for _, name in sorted(found)]
 
 
 def brand_and_generic_names(names: Iterable[str]) -> list[str]:

@@ -30,7 +30,7 @@ from index.analysis import (
     text_analyzer,
 )
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 #: the weight of each section of the `text` field
 TEXT_WEIGHTS = {
@@ -66,8 +66,11 @@ def build_schema() -> Schema:
         summary=STORED(),
         # conditions as listed, the record's keywords, and the conditions' MeSH terms and MeSH ancestors
         conditions=_text(names, stored=True),
-        # intervention names, their other (brand, code) names and intervention MeSH terms
+        # intervention names, their other (brand, code) names and intervention MeSH terms, and the brand names of the
+        # table (`index.drug_names`); stored: the record's names, the table's on a labelled line of their own
         drugs=_text(names, stored=True),
+        # the record's keywords (indexed in `conditions`), stored for snippets that say they are keywords
+        keywords=STORED(),
         # the intervention names as a list, for display
         interventions=STORED(),
         # the status slug, plus `OPEN_TERM` when open to enrolment; the stored value is the registry's status
@@ -83,6 +86,9 @@ def build_schema() -> Schema:
         min_age=COLUMN(NumericColumn("d", default=0.0)),
         max_age=COLUMN(NumericColumn("d", default=NO_MAXIMUM_AGE)),
         sex=ID(analyzer=code),
+        # the limits as stated, for display: {"minimum_age": "18 years", "maximum_age": None, "from_criteria": bool,
+        # "sex": "ALL"} (`search.models.StatedLimits`): a result says when a trial states none
+        limits=STORED(),
         # the registry's age groups (stdAges): child, adult, older_adult
         age_groups=KEYWORD(analyzer=keyword_analyzer(status_term)),
         countries=_text(names),

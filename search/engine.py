@@ -21,7 +21,7 @@ from index.vocabulary import Vocabulary, load_vocabulary, phrase_key
 from search import bestmatch
 from search.eligibility import AdmitsAge
 from search.fastpath import FastSearch, Unsupported
-from search.models import NearestTrial, SearchRequest, SearchResponse, SearchResult
+from search.models import NearestTrial, SearchRequest, SearchResponse, SearchResult, StatedLimits
 from search.nearby import Near, WithinReach, resolve_near
 from search.query import DEFAULT_FIELD, CompiledRequest, compile_request
 from search.ranking import SaturatedTfIdf
@@ -386,4 +386,5 @@ def _result(
         last_update=last_update.date() if isinstance(last_update, dt.datetime) else None,
         score=score,
         snippets=trial_snippets(stored, words, analyzers) if words else [],
+        limits=StatedLimits(**stored.get("limits", {})),
     )

@@ -153,6 +153,19 @@ class Snippet:
 
 
 @dataclass(frozen=True)
+class StatedLimits:
+    """A trial's age and sex limits as its record states them (None: not stated), for display."""
+
+    #: ``18 years``
+    minimum_age: str | None = None
+    maximum_age: str | None = None
+    #: the age limits were read from the criteria text, not stated as limits (a trial known from its page)
+    from_criteria: bool = False
+    #: ``ALL``, ``FEMALE``, ``MALE``
+    sex: str | None = None
+
+
+@dataclass(frozen=True)
 class SearchResult:
     nct_id: str
     title: str
@@ -166,6 +179,7 @@ class SearchResult:
     snippets: list[Snippet] = field(default_factory=list)
     #: in a near-me search, the trial's nearest site that counts (`search.nearby`)
     nearest_site: NearestSite | None = None
+    limits: StatedLimits = field(default_factory=StatedLimits)
 
 
 @dataclass(frozen=True)

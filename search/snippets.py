@@ -24,6 +24,7 @@ SNIPPET_SOURCES = {
     "inclusion": ("inclusion",),
     "drugs": ("drugs", "text"),
     "conditions": ("conditions", "text"),
+    "keywords": ("conditions", "text"),
     "summary": ("text",),
     "title": ("text",),
 }

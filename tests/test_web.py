@@ -22,6 +22,7 @@ from harvester.store.store import Store
 from index.storage import IndexLocation
 from tests.datadirs import copy_of
 from tests.records import snapshot_record
+from trialwatch.cli import cli
 from trialwatch.web import forms
 from trialwatch.web.app import SECURITY_HEADERS, create_app, prepare_data
 
@@ -55,6 +56,20 @@ def hostile_record() -> dict:
     return record
 
 
+#: a record that states no age or sex limit, derived from a real ciprofloxacin trial (limits removed)
+NO_LIMITS_ID = "NCT09999993"
+
+
+def no_limits_record() -> dict:
+    record = snapshot_record("NCT04523987")
+    protocol = record["protocolSection"]
+    protocol["identificationModule"]["nctId"] = NO_LIMITS_ID
+    for key in ("minimumAge", "maximumAge", "sex"):
+        protocol["eligibilityModule"].pop(key, None)
+    record["derivedSection"] = {}
+    return record
+
+
 def history_records() -> list[dict]:
     records = []
     for number, (status, updated, why) in enumerate(HISTORY):
@@ -74,7 +89,7 @@ def build_data_dir(snapshot_template: Path, data_dir: Path) -> Path:
     """The bundled snapshot, the derived records, and an index over them all (the snapshot's index, updated)."""
     copy_of(snapshot_template, data_dir)
     with Store.open(data_dir) as store, store.transaction():
-        for record in (hostile_record(), *history_records()):
+        for record in (hostile_record(), no_limits_record(), *history_records()):
             store_record(store, record, fetched_at="2026-01-01T00:00:00+00:00", api_url="http://test",
                          data_timestamp=None, run_id=None)
     prepare_data(data_dir)
@@ -92,8 +107,10 @@ def client(data_dir: Path) -> TestClient:
 
 
 def text_of(page: str) -> str:
-    """The page as a reader sees it: tags dropped, entities decoded, whitespace collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    """The page as a reader sees it: tags dropped (inline ones without a space), entities decoded, whitespace
+    collapsed."""
+    inline_dropped = re.sub(r"</?(?:abbr|mark)\b[^>]*>", "", page)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", inline_dropped)).split())
 
 
 def section(page: str, heading_id: str) -> str:
@@ -116,7 +133,7 @@ def test_home_page_is_the_search_form_with_open_to_enrolment_preselected(client)
     assert '<a class="skip-link" href="#main">Skip to main content</a>' in page
     assert '<main id="main"' in page
     assert '<form class="search-form" action="/search" method="get"' in page
-    assert '<option value="open" selected>Open to enrolment</option>' in page
+    assert '<option value="open" selected>Open now or opening soon</option>' in page
     assert "<script" not in page
 
 
@@ -194,7 +211,7 @@ def test_trial_page_in_plain_language(client):
     # headings: one h1, then h2 sections in reading order
     assert page.count("<h1") == 1
     h2s = re.findall(r'<h2 id="([^"]+)"', page)
-    assert h2s == ["glance", "about", "tested", "can-join", "cannot-join", "where", "history", "record"]
+    assert h2s == ["glance", "about", "tested", "can-join", "cannot-join", "words", "where", "history", "record"]
 
 
 def test_trial_page_checklists_keep_nesting(client):
@@ -484,13 +501,15 @@ def test_results_are_paged(client):
     assert "Next page" not in second
 
 
-def test_search_without_an_index_is_a_503_page(snapshot_template, tmp_path):
+def test_search_without_an_index_is_a_503_page(snapshot_template, tmp_path, caplog):
     data_dir = copy_of(snapshot_template, tmp_path / "data")
     shutil.rmtree(IndexLocation.of(data_dir).root)
     client = TestClient(create_app(data_dir), raise_server_exceptions=False)
-    response = client.get("/search?q=lupus")
+    with caplog.at_level(logging.ERROR, logger="trialwatch.web"):
+        response = client.get("/search?q=lupus")
     assert response.status_code == 503
     assert "Search is not ready" in response.text
+    assert "trialwatch index" not in response.text and "trialwatch index" in caplog.text  # the operator's hint
     assert client.get("/trials/NCT04267848").status_code == 200
 
 
@@ -632,3 +651,130 @@ def test_an_unknown_keyword_value_is_an_in_form_message(client):
     assert response.status_code == 400
     assert "Unknown status" in response.text and "one of:" in response.text
     assert "content-security-policy" in {name.lower() for name in response.headers}
+
+
+# --- honest eligibility and status words ----------------------------------------------------------------------
+
+
+def test_a_trial_stating_no_limits_is_shown_as_such_under_age_and_sex(client, data_dir):
+    page = client.get("/search", params={"q": "ciprofloxacin", "status": "any", "age": "5", "sex": "female"}).text
+    assert hits_of(page) == [NO_LIMITS_ID]  # the real trial (ages 21 to 99) does not admit a 5-year-old
+    hit = text_of(page)
+    assert "Who can join Age limits not stated; sex not stated" in hit
+    terminal = CliRunner().invoke(cli, ["search", "ciprofloxacin", "--age", "5", "--sex", "female",
+                                        "--data-dir", str(data_dir)])
+    assert terminal.exit_code == 0, terminal.output
+    assert "  who can join: age limits not stated; sex not stated\n" in terminal.stdout
+    # without an age or sex asked for, results say nothing of limits; the trial page always does
+    assert "Age limits not stated" not in text_of(client.get("/search?q=ciprofloxacin&status=any").text)
+    assert "Age limits not stated, " not in text_of(client.get(f"/trials/{NO_LIMITS_ID}").text)
+    assert "Age limits not stated." in text_of(section(client.get(f"/trials/{NO_LIMITS_ID}").text, "can-join"))
+
+
+def test_page_only_limits_are_read_from_the_criteria_and_labelled(client, data_dir):
+    """The CLE trial's page gives no age fields; its first inclusion criterion says "at least 18 years of age"."""
+    assert "NCT06965244" not in hits_of(client.get("/search?q=lenalidomide&status=any&age=17").text)
+    adult = client.get("/search?q=lenalidomide&status=any&age=30").text
+    assert "NCT06965244" in hits_of(adult)
+    assert "Ages 18 years and over (read from the criteria)" in text_of(adult)
+    trial = text_of(section(client.get("/trials/NCT06965244").text, "can-join"))
+    assert "Ages 18 years and over (read from the criteria), all sexes." in trial
+    terminal = CliRunner().invoke(cli, ["search", "lenalidomide", "--age", "30",
+                                        "--data-dir", str(data_dir)])
+    assert "who can join: ages 18 years and over (read from the criteria)" in terminal.stdout
+    young = CliRunner().invoke(cli, ["search", "lenalidomide", "--age", "17", "--data-dir", str(data_dir)])
+    assert "NCT06965244" not in young.stdout
+
+
+def test_only_recruiting_and_by_invitation_read_as_open_and_every_badge_has_words():
+    from harvester.statuses import OverallStatus
+    from search.views.words import status_words
+
+    joining = {status: status_words(status).joining for status in OverallStatus}
+    assert {status for status, words in joining.items() if "open" in words and "not" not in words} == {
+        OverallStatus.RECRUITING}
+    assert joining[OverallStatus.ENROLLING_BY_INVITATION] == "by invitation only"
+    assert joining[OverallStatus.NOT_YET_RECRUITING] == "not yet open"
+    badges = {status_words(status).badge for status in OverallStatus}
+    assert status_words("NOT_YET_RECRUITING").badge not in {status_words("RECRUITING").badge, "unknown"}
+    assert all(status_words(status).label for status in OverallStatus) and len(badges) >= 7
+    css = (Path(__file__).parents[1] / "trialwatch" / "web" / "static" / "style.css").read_text()
+    assert all(f".badge--{badge}" in css for badge in badges - {"unknown"})
+
+
+# --- one truth on the trial page; terminal output that fits --------------------------------------------------
+
+
+def test_what_is_tested_on_a_page_only_trial_is_what_its_title_and_keywords_name(client, data_dir):
+    tested = text_of(section(client.get("/trials/NCT06965244").text, "tested"))
+    assert "Named in the trial's keywords and title; the record lists no treatments." in tested
+    assert "Lenalidomide" in tested and "Methotrexate" in tested
+    assert "No treatment is listed" not in tested
+    shown = CliRunner().invoke(cli, ["show", "NCT06965244", "--data-dir", str(data_dir)]).stdout
+    assert ("What is tested:\n  Named in the trial's keywords and title; the record lists no treatments.\n"
+            "  - Lenalidomide\n  - Methotrexate\n") in shown
+    assert "Revlimid" not in shown  # the brand-name table's names are for matching, not for saying
+
+
+def test_table_brand_names_match_but_are_labelled_as_the_table_s(client, data_dir):
+    found = CliRunner().invoke(cli, ["search", "Revlimid", "--data-dir", str(data_dir)]).stdout
+    assert found.startswith("NCT06965244  ")
+    assert "matched in treatments: other names (trialwatch's drug table, not the record):" in found
+    page = client.get("/search?q=Revlimid&status=any").text
+    assert "Matched in treatments:</span> other names (trialwatch&#39;s drug table, not the record): <mark>Revlimid" in page
+
+
+def test_keywords_are_labelled_keywords(client, data_dir):
+    found = CliRunner().invoke(cli, ["search", "chronic cle", "--data-dir", str(data_dir)]).stdout
+    block = found.split("\n\n")[0]
+    assert block.startswith("NCT06965244") and "matched in keywords: Systemic Lupus" in block
+    assert "matched in conditions" not in block  # the page lists no conditions, only keywords
+    assert 'Matched in keywords:</span>' in client.get("/search?q=chronic+cle&status=any").text
+
+
+def test_drug_names_once_whatever_their_case():
+    from harvester.models import Intervention, Trial
+    from search.views.trial import trial_view
+
+    trial = Trial(nct_id="NCT09999994", interventions=[
+        Intervention(name="Methotrexate", other_names=["methotrexate", "MTX", "mtx ", "Trexall"]),
+        Intervention(name="METHOTREXATE"), Intervention(name="Placebo")])
+    assert trial.drug_names() == ["Methotrexate", "MTX", "Trexall", "Placebo"]
+    assert trial_view(trial).treatments[0].other_names == ("MTX", "Trexall")
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_terminal_output_wraps_to_the_terminal_between_words(data_dir, columns):
+    env = {"COLUMNS": str(columns)} if columns != 80 else {}  # 80: piped, no COLUMNS
+    for args in (["show", "NCT04267848"], ["search", "immunotherapy", "--limit", "3"], ["changes", "--since", "all"]):
+        result = CliRunner(env=env).invoke(cli, [*args, "--data-dir", str(data_dir)])
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        # a line is longer only when it holds a word that cannot be broken (a URL, a chemical name)
+        assert all(len(line) <= columns or max(map(len, line.split())) > columns // 2 for line in lines), args
+        assert ("Immunot\n" not in result.stdout and "Immunotherapy" in result.stdout) or args[0] == "changes"
+
+
+def test_abbreviations_are_explained_as_the_record_defines_them_or_the_glossary_says(client, data_dir):
+    page = client.get("/trials/NCT06965244").text
+    # the page's summary defines CLE; every use on the page carries the meaning, no script needed
+    assert '<abbr title="cutaneous lupus erythematosus">CLE</abbr>' in section(page, "can-join")
+    words = text_of(section(page, "words"))
+    assert "CLE cutaneous lupus erythematosus (as the record defines it)" in words
+    registry = client.get("/trials/NCT04267848").text
+    assert '<abbr title="Eastern Cooperative Oncology Group">ECOG</abbr>' in registry
+    assert "HCV hepatitis C virus (MedlinePlus, Hepatitis C)" in text_of(section(registry, "words"))
+    assert "<script" not in page and "<script" not in registry
+    shown = CliRunner().invoke(cli, ["show", "NCT06965244", "--data-dir", str(data_dir)]).stdout
+    assert "Words explained:\n  - CLE: cutaneous lupus erythematosus (as the record defines it)\n" in shown
+
+
+def test_glossary_terms_are_found_as_whole_words_in_their_case():
+    from search.views.glossary import GLOSSARY, Explainer, terms_in
+
+    terms = terms_in(["Creatinine > 1.5 x ULN or eGFR < 60", "SLEDAI-2K score >= 6", "banana, ANAlysis, ana"])
+    assert [term.short for term in terms] == ["ULN", "eGFR", "SLEDAI-2K"]
+    assert all(term.source == GLOSSARY[term.short][1] for term in terms)
+    pieces = Explainer(tuple(terms)).pieces("ULN twice: ULN.")
+    assert pieces == [("ULN", GLOSSARY["ULN"][0]), (" twice: ", None), ("ULN", GLOSSARY["ULN"][0]), (".", None)]
+    assert all(meaning and source for meaning, source in GLOSSARY.values())

@@ -141,7 +141,8 @@ def test_cli_and_web_show_the_same_words_for_a_trial(client, data_dir, nct_id):
     web = page_text(client.get(f"/trials/{nct_id}").text)
     said = [view.title, view.status_text, view.who, *view.notices,
             *(f"{fact.label} {fact.text}" for fact in view.facts if fact.label != "Trial id"),
-            *(treatment.name for treatment in view.treatments),
+            view.treatments_note, *(treatment.name for treatment in view.treatments),
+            *(f"{term.short} {term.meaning}" for term in view.terms),
             *(name for treatment in view.treatments for name in treatment.other_names)]
     for words in filter(None, said):
         assert flat(words) in terminal, words

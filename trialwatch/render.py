@@ -69,6 +69,8 @@ def render_trial(view: TrialView, width: int = PIPE_WIDTH) -> str:
         lines += ["", wrap(notice, "", width)]
     if view.treatments:
         lines += ["", "What is tested:"]
+        if view.treatments_note:
+            lines.append(wrap(view.treatments_note, "  ", width))
         for treatment in view.treatments:
             text = treatment.name + (f" ({treatment.kind})" if treatment.kind else "")
             if treatment.other_names:
@@ -92,6 +94,11 @@ def render_trial(view: TrialView, width: int = PIPE_WIDTH) -> str:
             lines.append(wrap(place + status, "  - ", width))
         if len(trial.locations) > MAX_PLACES:
             lines.append(f"  ... and {len(trial.locations) - MAX_PLACES} more (--format json lists all)")
+    if view.terms:
+        lines += ["", "Words explained:"]
+        for term in view.terms:
+            source = "as the record defines it" if term.source == "the record" else term.source
+            lines.append(wrap(f"{term.short}: {term.meaning} ({source})", "  - ", width))
     lines += ["", f"Registry record: {trial.registry_url}"]
     provenance = trial.provenance
     if provenance.fetched_at:
@@ -176,6 +183,8 @@ def _result_block(result: ResultView, width: int, mark: Callable[[str], str]) ->
                f"updated {result.last_update}" if result.last_update else ""]
     if any(details):
         lines.append(wrap(" · ".join(detail for detail in details if detail), "  ", width, subsequent="    "))
+    if result.eligibility_note:
+        lines.append(wrap(f"who can join: {result.eligibility_note}", "  ", width, subsequent="    "))
     if result.nearest_site:
         lines.append(wrap(f"nearest site: {result.nearest_site}", "  ", width, subsequent="    "))
     if result.treatments:

@@ -51,6 +51,7 @@ from harvester.models import (
 )
 from harvester.pages.text import Line, clean_text, item_texts, visible_lines
 from harvester.registry.criteria import parse_criteria_items
+from harvester.registry.criteria_ages import age_limits_from_criteria
 
 __all__ = ["page_status", "parse_trial_page"]
 
@@ -161,6 +162,8 @@ def parse_trial_page(
     launched = byline[1]["date"] if byline else None
     gender = next(iter(page.section_texts("gender")), None)
     criteria_items = page.section_texts("eligibility")
+    criteria = parse_criteria_items(criteria_items)
+    minimum_age, maximum_age = age_limits_from_criteria(c.text for top in criteria.inclusion for c in top.walk())
 
     return Trial(
         nct_id=found_id,
@@ -171,7 +174,10 @@ def parse_trial_page(
         keywords=page.items("keywords"),
         eligibility=Eligibility(
             criteria_text="\n".join(criteria_items) or None,
-            criteria=parse_criteria_items(criteria_items),
+            criteria=criteria,
+            minimum_age=minimum_age,
+            maximum_age=maximum_age,
+            ages_from_criteria=bool(minimum_age or maximum_age),
             sex=gender.upper() if gender and gender.upper() in ("ALL", "FEMALE", "MALE") else None,  # type: ignore[arg-type]
         ),
         locations=[_location(text) for text in page.section_texts("locations")],

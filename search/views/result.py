@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from search.models import SNIPPET_LABELS, SearchResult, Snippet
-from search.views.words import StatusWords, status_words
+from harvester.models import Age
+from index.drug_names import distinct_names
+from search.models import SNIPPET_LABELS, SearchRequest, SearchResult, Snippet, StatedLimits
+from search.views.words import AGES_NOT_STATED, SEX_NOT_STATED, StatusWords, ages_text, status_words
 
 #: a snippet's field -> how results name it (criteria say what they mean for a patient)
 FIELD_LABELS = {**SNIPPET_LABELS, "drugs": "matched in treatments", "conditions": "matched in conditions",
@@ -59,27 +61,40 @@ class ResultView:
     snippets: list[SnippetView]
     #: with a place searched near: ``12 km · Hôpital Edouard Herriot, Lyon, France · recruiting``
     nearest_site: str = ""
-
-
-def distinct_names(names: Iterable[str]) -> list[str]:
-    """Names in order, each once ignoring case (the first spelling kept): ``Methotrexate``, ``methotrexate`` -> one."""
-    seen: dict[str, str] = {}
-    for name in names:
-        seen.setdefault(" ".join(name.split()).casefold(), name)
-    return list(seen.values())
+    #: when the search asked for an age or a sex the trial states no limit for, or a limit only its criteria say:
+    #: ``age limits not stated``, ``ages 18 years and over (read from the criteria)``, ``sex not stated``
+    eligibility_note: str = ""
 
 
 def snippet_view(snippet: Snippet) -> SnippetView:
     return SnippetView(FIELD_LABELS.get(snippet.field, snippet.field), snippet.text, list(snippet.highlights))
 
 
-def result_view(result: SearchResult) -> ResultView:
+def eligibility_note(limits: StatedLimits, request: SearchRequest | None) -> str:
+    """What a patient searching by age or sex should know of a result's limits; empty when they are stated."""
+    if request is None:
+        return ""
+    notes = []
+    if request.age is not None:
+        minimum = Age.parse(limits.minimum_age) if limits.minimum_age else None
+        maximum = Age.parse(limits.maximum_age) if limits.maximum_age else None
+        text = ages_text(minimum, maximum, from_criteria=limits.from_criteria)
+        if text == AGES_NOT_STATED or limits.from_criteria:
+            notes.append(text)
+    if request.sex is not None and limits.sex is None:
+        notes.append(SEX_NOT_STATED)
+    return "; ".join(notes)
+
+
+def result_view(result: SearchResult, request: SearchRequest | None = None) -> ResultView:
+    """The view of a result; with the `request`, what its age and sex filters could not check."""
     return ResultView(
         nct_id=result.nct_id, title=result.title, status=result.status, status_words=status_words(result.status),
         sponsor=result.sponsor, last_update=result.last_update, treatments=distinct_names(result.drugs),
         # the title is the result's heading already
         snippets=[snippet_view(snippet) for snippet in result.snippets if snippet.field != "title"],
         nearest_site=_nearest_site_text(result),
+        eligibility_note=eligibility_note(result.limits, request),
     )
 
 

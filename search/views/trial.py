@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from harvester.history.timeline import StatusTimeline, status_timeline
 from harvester.models import Location, Trial, status_label
 from harvester.store.store import Store
+from index.drug_names import distinct_names, drugs_named_in, known_drugs
+from search.views.glossary import Explainer, Term, terms_in
 from search.views.words import StatusWords, code_words, date_text, phase_label, status_words, who_line
 
 
@@ -48,10 +50,16 @@ class TrialView:
     #: ``ages 18 to 65 years, women only``: the stated limits (empty when the record states none)
     who: str
     treatments: list[Treatment]
+    #: where `treatments` come from when the record lists none: ``Named in the trial's keywords and title; ...``
+    treatments_note: str
     places: list[CountryPlaces]
     #: things a reader should know before trusting the page: page-only record, sources that disagree
     notices: list[str] = field(default_factory=list)
     timeline: StatusTimeline | None = None
+    #: the abbreviations the page uses, as the record defines them or the glossary explains them
+    terms: list[Term] = field(default_factory=list)
+    #: cuts a text of the trial at its `terms` (``<abbr title>`` on the web)
+    explain: Explainer = field(default_factory=lambda: Explainer(()))
 
     @property
     def nct_id(self) -> str:
@@ -104,9 +112,24 @@ def _facts(trial: Trial, text_of_status: str) -> list[Fact]:
     return [Fact(label, text) for label, text in pairs if text]
 
 
-def _treatments(trial: Trial) -> list[Treatment]:
-    return [Treatment(intervention.name, code_words(intervention.type), tuple(intervention.other_names),
-                      intervention.description) for intervention in trial.interventions]
+def _other_names(name: str, others: list[str]) -> tuple[str, ...]:
+    """The other names as the record lists them, each once ignoring case, without the name itself."""
+    return tuple(other for other in distinct_names([name, *others])[1:])
+
+
+def _treatments(trial: Trial) -> tuple[list[Treatment], str]:
+    """The interventions; for a record that lists none (a trial page), the drugs its keywords or title name, and
+    a note saying where they were found. The note is empty for listed interventions."""
+    if trial.interventions:
+        return [Treatment(intervention.name, code_words(intervention.type),
+                          _other_names(intervention.name, intervention.other_names), intervention.description)
+                for intervention in trial.interventions], ""
+    in_keywords, in_title = known_drugs(trial.keywords), drugs_named_in(trial.title)
+    named = distinct_names([*in_keywords, *in_title])
+    if not named:
+        return [], ""
+    where = " and ".join(part for part, found in (("keywords", in_keywords), ("title", in_title)) if found)
+    return [Treatment(name) for name in named], f"Named in the trial's {where}; the record lists no treatments."
 
 
 def places_by_country(locations: Iterable[Location]) -> list[CountryPlaces]:
@@ -130,17 +153,31 @@ def _notices(trial: Trial) -> list[str]:
     return notices
 
 
+def _texts(trial: Trial) -> list[str]:
+    """Every text of the trial a reader sees, in page order."""
+    texts = [trial.title, trial.official_title, trial.brief_summary, trial.detailed_description,
+             trial.page.plain_language_summary if trial.page else None, *trial.conditions, *trial.keywords,
+             *(intervention.description for intervention in trial.interventions),
+             *(arm.description for arm in trial.arm_groups), *trial.eligibility.criteria.all_texts()]
+    return [text for text in texts if text]
+
+
 def trial_view(trial: Trial, store: Store | None = None) -> TrialView:
     """The view of a merged stored trial; with `store`, its status timeline too."""
     text_of_status = status_text(trial)
+    treatments, treatments_note = _treatments(trial)
+    terms = terms_in(_texts(trial))
     return TrialView(
         trial=trial,
         status=status_words(trial.overall_status),
         status_text=text_of_status,
         facts=_facts(trial, text_of_status),
         who=who_line(trial.eligibility),
-        treatments=_treatments(trial),
+        treatments=treatments,
+        treatments_note=treatments_note,
         places=places_by_country(trial.locations),
         notices=_notices(trial),
         timeline=status_timeline(store, trial) if store is not None else None,
+        terms=terms,
+        explain=Explainer(tuple(terms)),
     )

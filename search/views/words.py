@@ -32,6 +32,10 @@ _JOINING = {
 }
 
 SEX_WORDS = {"FEMALE": "women only", "MALE": "men only", "ALL": "all sexes"}
+#: said of a trial whose record states no age limit: it is not known to admit every age
+AGES_NOT_STATED = "age limits not stated"
+SEX_NOT_STATED = "sex not stated"
+FROM_CRITERIA = "read from the criteria"
 
 
 @dataclass(frozen=True)
@@ -63,11 +67,18 @@ def age_range(minimum: Age | None, maximum: Age | None) -> str:
     return f"up to {maximum}" if maximum else ""
 
 
+def ages_text(minimum: Age | None, maximum: Age | None, *, from_criteria: bool = False) -> str:
+    """``ages 18 to 65 years``, ``ages 18 years and over (read from the criteria)`` or ``age limits not stated``."""
+    ages = age_range(minimum, maximum)
+    if not ages:
+        return AGES_NOT_STATED
+    return f"ages {ages}" + (f" ({FROM_CRITERIA})" if from_criteria else "")
+
+
 def who_line(eligibility: Eligibility) -> str:
     """Ages, sex and healthy volunteers in one line: ``ages 18 to 65 years, women only``."""
-    ages = age_range(eligibility.minimum_age, eligibility.maximum_age)
     parts = (
-        f"ages {ages}" if ages else "",
+        ages_text(eligibility.minimum_age, eligibility.maximum_age, from_criteria=eligibility.ages_from_criteria),
         SEX_WORDS.get(eligibility.sex or "", ""),
         "healthy volunteers accepted" if eligibility.healthy_volunteers else "",
     )

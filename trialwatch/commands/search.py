@@ -134,7 +134,7 @@ def search(
     elif output_format == "csv":
         click.echo(render_csv(response), nl=False)
     elif response.results:
-        click.echo(render_results((result_view(result) for result in response.results), width=terminal_width(),
+        click.echo(render_results((result_view(result, request) for result in response.results), width=terminal_width(),
                                   mark=lambda word: click.style(word, bold=True)))
     shown = len(response.results)
     total = response.total or 0

@@ -176,8 +176,10 @@ def create_app(data_dir: Path, *, search: Callable[[Path, forms.SearchForm], Sea
                               "This trial has not been collected here yet. Its registry record may be on "
                               "ClinicalTrials.gov.")
         if isinstance(exc, SearchIndexError):
-            logger.error("search index: %s", exc)
-            return error_page(request, 503, str(exc), exc.hint)
+            # what to run is for the operator, in the server log; the patient is told to come back
+            logger.error("search index: %s (%s)", exc, exc.hint)
+            return error_page(request, 503, "Search is being prepared on this computer.",
+                              "Please try again in a few minutes.")
         if isinstance(exc, UsageError):
             if isinstance(exc, InvalidNctId) and "nct_id" in request.path_params:
                 return error_page(request, 400, f"{request.path_params['nct_id']!r} is not a trial id.", exc.hint,

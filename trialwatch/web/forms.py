@@ -17,7 +17,7 @@ ANY_STATUS = "any"
 
 #: (value sent by the form, label shown)
 STATUS_CHOICES: list[tuple[str, str]] = [
-    (DEFAULT_STATUS, "Open to enrolment"),
+    (DEFAULT_STATUS, "Open now or opening soon"),  # recruiting, by invitation, not yet recruiting
     (ANY_STATUS, "Any status"),
     *[
         (status_option(status), status_label(status).capitalize())

@@ -87,7 +87,7 @@ def run_search(data_dir: Path, form: SearchForm) -> SearchPage:
 
     offset = (form.page - 1) * PAGE_SIZE
     response = search(data_dir, search_request(form, limit=offset + PAGE_SIZE))
-    hits = [result_view(result) for result in response.results[offset:]]
+    hits = [result_view(result, response.request) for result in response.results[offset:]]
     suggested = form_of(response.suggestion.request, form) if response.suggestion else None
     return SearchPage(
         hits=hits,
