@@ -46,6 +46,7 @@ def test_harvest_a_page_then_show_it(tmp_path, cassette):
     assert ("  - Medications:\n    - Previous failure of methotrexate and lenalidomide prescribed for active\n"
             "      CLE") in text  # continuation lines under the text, not under the bullet
     assert "Known only from its trial page" in text
+    assert "trialwatch harvest" not in text and f"`trialwatch harvest {SEED_ID}`" in shown.stderr
     assert "trialwatch: empty data dir" not in shown.stderr  # the harvest filled it; no snapshot was loaded
 
     data = json.loads(run(tmp_path, "show", SEED_ID, "--format", "json").stdout)

@@ -42,6 +42,8 @@ def show(nct_id: str, output_format: str, history: bool, sources: bool, settings
         click.echo(trial.model_dump_json(indent=2))
     else:
         click.echo(render_trial(trial_view(trial), terminal_width()))
+    if trial.provenance.source == "page":  # the next step, on stderr: stdout is the trial as a patient reads it
+        click.echo(f"trialwatch: `trialwatch harvest {nct_id}` stores its registry record, when it has one", err=True)
 
 
 def _show_history(nct_id: str, output_format: str, settings: Settings) -> None:
