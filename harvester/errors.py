@@ -79,6 +79,29 @@ class StoreError(TrialwatchError):
     """The local store cannot be read or written."""
 
 
+class StoreDamaged(StoreError):
+    """The store's file is damaged (a malformed page, a stored version that does not decompress)."""
+
+
+class ReadOnlyDataDir(StoreError):
+    """A write was needed in a data dir that cannot be written (a read-only mount, a shared or backed-up copy)."""
+
+    hint = "search, show, changes and serve read it as it is; to harvest, refresh or index, use a writable copy"
+
+
+def data_dir_error(path: object, error: OSError, what: str) -> TrialwatchError:
+    """A file-system error met under a data dir, as one line: `ReadOnlyDataDir` when writing is not allowed."""
+    import errno
+
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return ReadOnlyDataDir(f"cannot write {path}: {error.strerror} ({what} needs to write it)")
+    if error.errno in (errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+        return StoreError(f"cannot use {path}: a file stands where trialwatch keeps a directory, or the other way"
+                          " round", hint="the data dir holds only what trialwatch puts there; move the other away")
+    return StoreError(f"cannot use {path}: {error.strerror}",
+                      hint="the data dir holds only what trialwatch puts there; move what else is there away")
+
+
 class NotInStore(StoreError):
     """A trial that has never been harvested into this data dir."""
 
@@ -92,6 +115,12 @@ class LockedError(TrialwatchError):
 
 class SearchIndexError(TrialwatchError):
     """The search index is missing, corrupt or cannot be written."""
+
+
+class IndexDamaged(SearchIndexError):
+    """The live index cannot be read as it was written (a truncated or missing segment): rebuild it from the store."""
+
+    hint = "trialwatch index rebuilds it from the store"
 
 
 class InvalidRecord(TrialwatchError):

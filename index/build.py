@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from harvester.errors import SearchIndexError, TrialwatchError
+from harvester.errors import IndexDamaged, SearchIndexError, TrialwatchError
 from harvester.models import Trial
 from harvester.store.store import Store
 from harvester.store.trials import merged_trial
 from index.documents import trial_document
 from index.lock import DEFAULT_LOCK_TIMEOUT, writer_lock
 from index.schema import SCHEMA_VERSION, build_schema
-from index.storage import IndexLocation, IndexState, read_state, write_state
+from index.storage import IndexLocation, IndexState, check_intact, read_state, write_state
 from index.vocabulary import VocabularyBuilder
 
 logger = logging.getLogger(__name__)
@@ -65,6 +65,12 @@ def rebuild_index(
         return _rebuild(store, location, processes)
 
 
+def rebuild_damaged(data_dir: Path) -> IndexSummary:
+    """Rebuild a data dir's index from its store alone, after `IndexDamaged` (the store is the truth)."""
+    with Store.open(data_dir) as store:
+        return rebuild_index(store, data_dir)
+
+
 def update_index(store: Store, data_dir: Path, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> IndexSummary:
     """Re-index only the trials with a version newer than the index reflects.
 
@@ -83,6 +89,11 @@ def update_index(store: Store, data_dir: Path, *, lock_timeout: float = DEFAULT_
             or state.schema_version != SCHEMA_VERSION
             or store.max_version_id() < state.store_version_id
         ):
+            return _rebuild(store, location, None)
+        try:
+            check_intact(generation, state)
+        except IndexDamaged as damage:
+            logger.warning("%s; rebuilding it from the store", damage)
             return _rebuild(store, location, None)
         return _update(store, generation, state)
 

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from harvester.errors import LockedError
+from harvester.errors import LockedError, data_dir_error
 
 #: how long a second writer waits for the first one before giving up
 DEFAULT_LOCK_TIMEOUT = 5.0
@@ -58,8 +58,12 @@ os.register_at_fork(after_in_child=_detach_forked_child)
 def writer_lock(lock_path: Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
     """Hold the writer lock for the block; raise `LockedError` when another writer keeps it beyond `timeout`."""
     global _holder_pid
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+", encoding="utf-8") as lock_file:
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        lock_file = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 (closed by the with below)
+    except OSError as error:
+        raise data_dir_error(error.filename or lock_path, error, "writing the search index") from error
+    with lock_file:
         deadline = time.monotonic() + timeout
         while True:
             try:

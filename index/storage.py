@@ -17,11 +17,11 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harvester.errors import SearchIndexError
+from harvester.errors import IndexDamaged, SearchIndexError
 from index.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ class IndexState:
 
     store_version_id: int
     schema_version: int
+    #: the size of every Whoosh file of the generation when it was last written, to tell a damaged one
+    files: dict[str, int] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,10 @@ class IndexLocation:
             name = (self.root / POINTER_FILENAME).read_text().strip()
         except FileNotFoundError:
             return None
+        except OSError as error:  # the index dir is a file, the pointer a directory, no right to read it
+            raise SearchIndexError(f"cannot read the search index in {self.root}: {error.strerror}",
+                                   hint=f"{self.root} holds only trialwatch's index; move it away and run"
+                                        " trialwatch index") from error
         generation = self.root / name
         return generation if generation.is_dir() else None
 
@@ -110,7 +116,30 @@ def read_state(generation: Path) -> IndexState | None:
 
 
 def write_state(generation: Path, state: IndexState) -> None:
-    _write_atomically(generation / STATE_FILENAME, json.dumps(asdict(state)) + "\n")
+    """Record what `generation` reflects, with the sizes of its Whoosh files as they are now."""
+    files = {path.name: path.stat().st_size for path in generation.iterdir() if _is_index_file(path.name)}
+    _write_atomically(generation / STATE_FILENAME, json.dumps({**asdict(state), "files": files}) + "\n")
+
+
+def check_intact(generation: Path, state: IndexState) -> None:
+    """Raise `IndexDamaged` when a Whoosh file of `generation` is shorter or longer than when it was written.
+
+    Whoosh never rewrites a segment file, so a size that changed is damage (a truncated copy, a full disk). A file
+    no longer there is passed over: an update beside this reader may have merged it away.
+    """
+    for name, size in state.files.items():
+        try:
+            found = (generation / name).stat().st_size
+        except FileNotFoundError:
+            continue
+        if found != size:
+            raise IndexDamaged(f"the search index in {generation.parent} is damaged ({name} is {found} bytes, was"
+                               f" {size})")
+
+
+def _is_index_file(name: str) -> bool:
+    """Whoosh's segment and table-of-contents files (their names start with the index name, MAIN)."""
+    return (name.startswith("MAIN_") or name.startswith("_MAIN_")) and not name.endswith("WRITELOCK")
 
 
 def open_index(data_dir: Path) -> Index:
@@ -128,11 +157,11 @@ def open_index(data_dir: Path) -> Index:
     if state is None or state.schema_version != SCHEMA_VERSION:
         raise SearchIndexError(f"the search index in {location.root} was built by another version of trialwatch",
                                hint="rebuild it: trialwatch index")
+    check_intact(generation, state)
     try:
         return open_dir(str(generation))
     except Exception as error:  # whoosh raises anything from EmptyIndexError to unpickling errors
-        raise SearchIndexError(f"cannot read the search index {generation}: {error}",
-                               hint="rebuild it: trialwatch index") from error
+        raise IndexDamaged(f"the search index in {location.root} is damaged ({error})") from error
 
 
 def _generation_number(path: Path) -> int:

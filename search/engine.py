@@ -6,17 +6,22 @@ import dataclasses
 import datetime as dt
 import functools
 import heapq
+import pickle
+import struct
 import weakref
+import zlib
 from collections.abc import Container, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from whoosh import collectors, query
 from whoosh.analysis import Analyzer
+from whoosh.filedb.filetables import FileFormatError
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from index.storage import open_index
+from harvester.errors import IndexDamaged, TrialwatchError
+from index.storage import IndexLocation, open_index
 from index.vocabulary import Vocabulary, load_vocabulary, phrase_key
 from search import bestmatch
 from search.eligibility import AdmitsAge
@@ -42,6 +47,10 @@ _PLACES: weakref.WeakKeyDictionary[IndexReader, dict[str, Literal["country", "ci
 #: a document number and its score
 Ranked = list[tuple[int, float]]
 
+#: what Whoosh raises reading a damaged file (besides a bare Exception, e.g. "Block tag error"): the index is damaged
+_DAMAGE = (FileFormatError, EOFError, OSError, struct.error, pickle.UnpicklingError, zlib.error, UnicodeDecodeError,
+           ValueError, IndexError, KeyError)
+
 
 def open_searcher(data_dir: Path) -> Searcher:
     """A searcher on the data dir's index that ranks as `run_search` expects. Close it when done.
@@ -53,8 +62,16 @@ def open_searcher(data_dir: Path) -> Searcher:
 
 def search(data_dir: Path, request: SearchRequest) -> SearchResponse:
     """Search the data dir's index once. Raises `SearchIndexError` when there is no index, `QuerySyntaxError`."""
-    with open_searcher(data_dir) as searcher:
-        return run_search(searcher, request)
+    try:
+        with open_searcher(data_dir) as searcher:
+            return run_search(searcher, request)
+    except TrialwatchError:
+        raise
+    except Exception as error:
+        if type(error) is not Exception and not isinstance(error, _DAMAGE):
+            raise
+        raise IndexDamaged(f"the search index in {IndexLocation.of(data_dir).root} is damaged"
+                           f" ({type(error).__name__}: {error})") from error
 
 
 def run_search(searcher: Searcher, request: SearchRequest) -> SearchResponse:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import vcr as vcrpy
+from click.testing import CliRunner, Result
 from vcr.cassette import Cassette
 
 from harvester.store.snapshot import SNAPSHOT_FILE_ENV, bundled_snapshot_bytes, decode_snapshot
@@ -116,6 +117,22 @@ def cassette(vcr: vcrpy.VCR, recording: bool) -> Callable[..., AbstractContextMa
             yield cass
 
     return use
+
+
+@pytest.fixture(autouse=True)
+def no_traceback_in_cli_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every CLI run of the suite (`CliRunner.invoke`) fails its test if it ends in an exception or prints a traceback:
+    bad input is a one-line error and an exit code, never a traceback (issue 15)."""
+    invoke = CliRunner.invoke
+
+    def checked(self: CliRunner, *args: Any, **kwargs: Any) -> Result:
+        result = invoke(self, *args, **kwargs)
+        assert "Traceback (most recent call last)" not in result.output, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            f"the command ended in {result.exception!r}:\n{result.output}")
+        return result
+
+    monkeypatch.setattr(CliRunner, "invoke", checked)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from harvester.errors import TrialwatchError, UsageError
+from harvester.errors import TrialwatchError, UsageError, data_dir_error
 from trialwatch import __version__
 
 EXIT_FAILURE, EXIT_USAGE = 1, 2
@@ -49,6 +49,10 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except TrialwatchError as error:
             raise CommandFailed(error) from error
+        except OSError as error:  # a file-system surprise no part of trialwatch foresaw: still one line
+            if error.filename is None:
+                raise
+            raise CommandFailed(data_dir_error(error.filename, error, "this command")) from error
 
 
 def configure_logging(verbosity: int) -> None:

@@ -54,7 +54,15 @@ def _utc(text: str) -> str:
 
 
 def derive_pending_events(store: Store, *, run_id: int | None = None) -> int:
-    """Derive the events of every version stored since the last call; returns how many events were added."""
+    """Derive the events of every version stored since the last call; returns how many events were added.
+
+    A read-only store (`Store.read_only`) is left as it is: the events derived so far are all there are.
+    """
+    if store.read_only:
+        if store.versions_after(int(store.get_meta(CURSOR_META_KEY) or 0), 1):
+            logger.warning("the data dir %s is read-only: versions stored since the last refresh have no change"
+                           " events yet", store.path.parent)
+        return 0
     added = 0
     while True:
         with store.transaction():
@@ -260,6 +268,8 @@ def query_events(
 def feed_namespace(store: Store) -> uuid.UUID:
     """This store's namespace for feed and entry ids (`uuid.uuid5`), made once at random and kept in meta."""
     value = store.get_meta(FEED_NAMESPACE_META_KEY)
+    if value is None and store.read_only:  # none can be kept: one made from where the store is
+        return uuid.uuid5(uuid.NAMESPACE_URL, store.path.resolve().as_uri())
     if value is None:
         with store.transaction():
             value = store.get_meta(FEED_NAMESPACE_META_KEY) or str(uuid.uuid4())

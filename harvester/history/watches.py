@@ -80,7 +80,7 @@ class Watches:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        if store.get_meta(_DEFAULTS_META_KEY) is not None:
+        if store.get_meta(_DEFAULTS_META_KEY) is not None or store.read_only:  # read-only: the watches as they are
             return
         with store.transaction():
             if store.get_meta(_DEFAULTS_META_KEY) is None:

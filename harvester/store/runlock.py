@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TextIO
 
-from harvester.errors import RefreshLocked
+from harvester.errors import RefreshLocked, data_dir_error
 from harvester.store.store import process_alive, utc_now
 
 LOCK_FILENAME = "refresh.lock"
@@ -30,8 +30,11 @@ class RefreshLock:
         self._file: TextIO | None = None
 
     def acquire(self) -> RefreshLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        file = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 (held until release)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            file = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 (held until release)
+        except OSError as error:
+            raise data_dir_error(error.filename or self.path, error, "refresh") from error
         try:
             fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from harvester.errors import StoreError
+from harvester.errors import ReadOnlyDataDir, StoreError
 
 __all__ = ["SCHEMA_VERSION", "migrate"]
 
@@ -128,15 +128,19 @@ def schema_version(db: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def migrate(db: sqlite3.Connection, path: object) -> None:
+def migrate(db: sqlite3.Connection, path: object, *, read_only: bool = False) -> None:
     """Bring the file up to `SCHEMA_VERSION`; refuse one written by a newer release (`StoreError`).
 
-    `db` is in autocommit mode (``isolation_level=None``); each step commits on its own.
+    `db` is in autocommit mode (``isolation_level=None``); each step commits on its own. A `read_only` file is only
+    checked: one that would need upgrading is refused (`ReadOnlyDataDir`).
     """
     found = schema_version(db)
     if found > SCHEMA_VERSION:
         raise StoreError(f"{path} was written by a newer trialwatch (schema {found}, this one reads up to"
                          f" {SCHEMA_VERSION})", hint="upgrade trialwatch")
+    if read_only and found < SCHEMA_VERSION:
+        raise ReadOnlyDataDir(f"{path} is read-only and from an older trialwatch (schema {found}): it cannot be"
+                              " upgraded in place", hint="upgrade a writable copy of the data dir")
     for version in range(found + 1, SCHEMA_VERSION + 1):
         db.execute("BEGIN IMMEDIATE")
         try:

@@ -15,16 +15,19 @@ import itertools
 import json
 import os
 import sqlite3
+import urllib.parse
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harvester.errors import NotInStore, StoreError
+from harvester.errors import NotInStore, ReadOnlyDataDir, StoreError
 from harvester.store.delivery_rows import DeliveryRows
 from harvester.store.event_rows import EventRows
 from harvester.store.schema import migrate
+from harvester.store.sql import read_only, store_damaged
 from harvester.store.watch_rows import WatchRows
 from harvester.terms import RUN_COUNTERS, Outcome, Source
 
@@ -122,20 +125,27 @@ class Store(WatchRows, EventRows, DeliveryRows):
     def __init__(self, path: Path) -> None:
         self.path = path
         in_memory = str(path) == ":memory:"
+        #: True for a store in a data dir that cannot be written: it is read as it is, and every write refused
+        self.read_only = not in_memory and _cannot_write(path)
         try:
-            if not in_memory:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            if self.read_only:
+                self._db = _connect_read_only(path)
+            else:
+                if not in_memory:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
             self._db.row_factory = sqlite3.Row
-            if not in_memory:
+            if not in_memory and not self.read_only:
                 self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
-            migrate(self._db, path)
+            migrate(self._db, path, read_only=self.read_only)
         except StoreError:
             self._db.close()
             raise
         except sqlite3.Error as error:
+            if "malformed" in str(error):
+                raise store_damaged(path, error) from error
             raise StoreError(f"cannot open the store {path}: {error}", hint="is it a trialwatch data dir?") from error
         except OSError as error:
             raise StoreError(f"cannot create the store {path}: {error.strerror}") from error
@@ -160,6 +170,8 @@ class Store(WatchRows, EventRows, DeliveryRows):
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All writes inside commit together or not at all."""
+        if self.read_only:
+            raise read_only(self.path)
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
@@ -226,7 +238,7 @@ class Store(WatchRows, EventRows, DeliveryRows):
         ).fetchall()
         if not rows:
             raise NotInStore(f"{nct_id} is not in the store", hint=f"run: trialwatch harvest {nct_id}")
-        return _version(rows[0])
+        return self._version(rows[0])
 
     def versions(self, nct_id: str, source: Source | None = None) -> list[StoredVersion]:
         """Every stored version of a trial, oldest first."""
@@ -234,7 +246,7 @@ class Store(WatchRows, EventRows, DeliveryRows):
             "SELECT * FROM versions WHERE nct_id = ? AND (? IS NULL OR source = ?) ORDER BY id",
             (nct_id, source, source),
         ).fetchall()
-        return [_version(row) for row in rows]
+        return [self._version(row) for row in rows]
 
     def latest_versions(self, nct_ids: Iterable[str] | None = None) -> Iterator[StoredVersion]:
         """The current version of every trial (or of the given ones): the newest API record, else the newest page."""
@@ -257,14 +269,14 @@ class Store(WatchRows, EventRows, DeliveryRows):
     def _select_versions(self, sql: str, nct_ids: Iterable[str] | None, *, order: str) -> Iterator[StoredVersion]:
         """The rows of `sql` (a SELECT over ``versions v`` with a WHERE clause), for every trial or the given ones."""
         if nct_ids is None:
-            yield from (_version(row) for row in self._execute(f"{sql} ORDER BY {order}"))
+            yield from (self._version(row) for row in self._execute(f"{sql} ORDER BY {order}"))
             return
         wanted = sorted(set(nct_ids))
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self._execute(f"{sql} AND v.nct_id IN ({marks}) ORDER BY {order}", chunk).fetchall()
-            yield from (_version(row) for row in rows)
+            yield from (self._version(row) for row in rows)
 
     def trials_changed_after(self, version_id: int) -> tuple[list[str], int]:
         """NCT ids with a version newer than `version_id`, and the newest version id now in the store."""
@@ -274,7 +286,7 @@ class Store(WatchRows, EventRows, DeliveryRows):
     def versions_after(self, version_id: int, limit: int) -> list[StoredVersion]:
         """Up to `limit` versions stored after `version_id`, oldest first."""
         rows = self._execute("SELECT * FROM versions WHERE id > ? ORDER BY id LIMIT ?", (version_id, limit)).fetchall()
-        return [_version(row) for row in rows]
+        return [self._version(row) for row in rows]
 
     def previous_version(self, version: StoredVersion) -> StoredVersion | None:
         """The version of the same trial from the same source stored just before `version`."""
@@ -282,7 +294,7 @@ class Store(WatchRows, EventRows, DeliveryRows):
             "SELECT * FROM versions WHERE nct_id = ? AND source = ? AND id < ? ORDER BY id DESC LIMIT 1",
             (version.nct_id, version.source, version.id),
         ).fetchone()
-        return _version(row) if row else None
+        return self._version(row) if row else None
 
     def latest_version_id(self, nct_id: str, source: Source) -> int | None:
         row = self._execute("SELECT MAX(id) FROM versions WHERE nct_id = ? AND source = ?", (nct_id, source)).fetchone()
@@ -300,6 +312,15 @@ class Store(WatchRows, EventRows, DeliveryRows):
     def count_versions(self) -> int:
         return int(self._execute("SELECT COUNT(*) FROM versions").fetchone()[0])
 
+    def _version(self, row: sqlite3.Row) -> StoredVersion:
+        values = dict(row)
+        try:
+            values["raw"] = gzip.decompress(values["raw"])
+        except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
+            detail = f"version {values['id']} of {values['nct_id']} does not decompress: {error}"
+            raise store_damaged(self.path, detail) from error
+        return StoredVersion(**values)
+
     # --- runs -------------------------------------------------------------------------------------------------
 
     def start_run(self, kind: str, query: dict[str, Any]) -> int:
@@ -314,6 +335,14 @@ class Store(WatchRows, EventRows, DeliveryRows):
         )
         assert cursor.lastrowid is not None  # an INSERT sets it
         return cursor.lastrowid
+
+    def live_runs(self) -> list[Run]:
+        """Runs still running in another process that is alive (a harvest or refresh storing trials now), newest
+        first."""
+        rows = self._execute("SELECT * FROM runs WHERE outcome = 'running' AND message LIKE ? ORDER BY id DESC",
+                             (f"{_RUNNING_AS}%",)).fetchall()
+        return [_run(row) for row in rows if (pid := row["message"].removeprefix(_RUNNING_AS)) != str(os.getpid())
+                and process_alive(pid)]
 
     def mark_dead_runs(self) -> int:
         """Mark killed the runs still 'running' whose process (the pid `start_run` recorded) has died."""
@@ -358,7 +387,32 @@ class Store(WatchRows, EventRows, DeliveryRows):
         rows = self._execute(
             "SELECT * FROM runs WHERE (? IS NULL OR kind = ?) ORDER BY id DESC LIMIT ?", (kind, kind, limit)
         ).fetchall()
-        return [Run(**{**dict(row), "query": json.loads(row["query"])}) for row in rows]
+        return [_run(row) for row in rows]
+
+
+def _run(row: sqlite3.Row) -> Run:
+    return Run(**{**dict(row), "query": json.loads(row["query"])})
+
+
+def _cannot_write(path: Path) -> bool:
+    """Whether the store at `path` exists in a data dir this process cannot write (or is itself read-only)."""
+    if not path.is_file():
+        return path.parent.is_dir() and not os.access(path.parent, os.W_OK)
+    return not os.access(path.parent, os.W_OK) or not os.access(path, os.W_OK)
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection; without the rights to make WAL's shared-memory file, the file as it is on disk."""
+    if not path.is_file():
+        raise ReadOnlyDataDir(f"the data dir {path.parent} is read-only and holds no store")
+    uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
+    db = sqlite3.connect(uri, uri=True, isolation_level=None)
+    try:
+        db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+    except sqlite3.OperationalError:  # "unable to open database file": no -shm file and no right to create one
+        db.close()
+        db = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None)
+    return db
 
 
 def process_alive(pid: str) -> bool:
@@ -372,9 +426,3 @@ def process_alive(pid: str) -> bool:
     except PermissionError:  # alive, someone else's
         return True
     return True
-
-
-def _version(row: sqlite3.Row) -> StoredVersion:
-    values = dict(row)
-    values["raw"] = gzip.decompress(values["raw"])
-    return StoredVersion(**values)

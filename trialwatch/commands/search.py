@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from harvester.errors import IndexDamaged
 from harvester.statuses import OPEN, STATUS_OPTIONS
 from search.models import MAX_AGE
 from trialwatch.config import Settings
@@ -113,7 +114,14 @@ def search(
         sort=sort.lower(),  # type: ignore[arg-type]  # a click.Choice
     )
     _prepare_index(settings)
-    response = run(settings.data_dir, request)
+    try:
+        response = run(settings.data_dir, request)
+    except IndexDamaged as damage:
+        from index.build import rebuild_damaged
+
+        click.echo(f"trialwatch: {damage}; rebuilding it from the store", err=True)
+        click.echo(f"trialwatch: {rebuild_damaged(settings.data_dir).line()}", err=True)
+        response = run(settings.data_dir, request)
 
     if response.near:
         click.echo(f"trialwatch: near {response.near}, within {response.within}", err=True)

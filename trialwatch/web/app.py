@@ -22,7 +22,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from harvester.errors import InvalidNctId, NotInStore, SearchIndexError, TrialwatchError, UsageError
+from harvester.errors import IndexDamaged, InvalidNctId, NotInStore, SearchIndexError, TrialwatchError, UsageError
 from harvester.models import normalize_nct_id
 from search.models import MAX_AGE
 from trialwatch.web import forms, searching, views
@@ -134,7 +134,14 @@ def create_app(data_dir: Path, *, search: Callable[[Path, forms.SearchForm], Sea
     def search_page(request: Request) -> Response:
         form = forms.SearchForm.from_query(request.query_params)
         try:
-            results = run_search(data_dir, form)
+            try:
+                results = run_search(data_dir, form)
+            except IndexDamaged as damage:
+                from index.build import rebuild_damaged
+
+                logger.warning("%s; rebuilding it from the store", damage)
+                logger.warning(rebuild_damaged(data_dir).line())
+                results = run_search(data_dir, form)
         except UsageError as error:
             # the form is fine but the words (or the place, or the distance) cannot be read: show the form again,
             # filled in, with the reason
