@@ -91,7 +91,7 @@ def test_a_rebuild_killed_mid_build_blocks_no_later_run(snapshot_template, tmp_p
     data_dir = copy_of(snapshot_template, tmp_path / "data")
     location = IndexLocation.of(data_dir)
     live = location.current()
-    for _ in range(3):  # kill it while its writer processes run (a rebuild of 32 trials may finish first)
+    for _ in range(3):  # kill it while its writer processes run (a small rebuild may finish first)
         writers = killed_mid_build(data_dir)
         if writers:
             break
@@ -154,7 +154,8 @@ def test_a_truncated_index_segment_is_rebuilt_from_the_store_saying_so(snapshot_
     result = run(data_dir, "search", "keytruda")
     assert result.exit_code == 0, result.output
     assert f"is damaged ({segment.name} is" in result.stderr and "rebuilding it from the store" in result.stderr
-    assert "index: rebuilt, 32 trials" in result.stderr
+    with Store.open(data_dir) as store:
+        assert f"index: rebuilt, {store.count_trials()} trials" in result.stderr
     assert result.stdout.startswith("NCT04267848")
 
 
