@@ -139,7 +139,7 @@ def create_app(data_dir: Path, *, search: Callable[[Path, forms.SearchForm], Sea
             except IndexDamaged as damage:
                 from index.build import rebuild_damaged
 
-                logger.warning("%s; rebuilding it from the store", damage)
+                logger.warning("%s; rebuilding it from the store", str(damage))
                 logger.warning(rebuild_damaged(data_dir).line())
                 results = run_search(data_dir, form)
         except UsageError as error:
