@@ -35,6 +35,15 @@ def index_status(data_dir: Path, store_version_id: int) -> IndexStatus:
     return "current"
 
 
+def storing_run(store: Store, data_dir: Path) -> str | None:
+    """The kind of run ("harvest", "refresh") another process is storing trials in while the index lags the store:
+    searches see the index as it is until that run ends and updates it. None when there is none, or no lag."""
+    if index_status(data_dir, store.max_version_id()) != "stale":
+        return None
+    writers = store.live_runs()
+    return writers[0].kind if writers else None
+
+
 @dataclass(frozen=True)
 class Freshness:
     """What `bring_up_to_date` found and did."""

@@ -135,8 +135,13 @@ def test_a_search_beside_a_running_harvest_reads_the_index_as_it_is(snapshot_tem
     assert ("trialwatch: a harvest is storing trials: using the index as it is, which catches up when the"
             " harvest ends") in result.stderr
     assert "[recruiting]" in result.stdout  # the index as it was
+    from tests.test_web import TestClient  # imported there without starlette's httpx warning
+    from trialwatch.web.app import create_app
+
+    page = TestClient(create_app(data_dir)).get("/search", params={"q": "keytruda", "status": "any"}).text
+    assert "A harvest is storing new registry data: these results catch up with it\n    when it ends." in page
     with Store.open(data_dir) as store:
-        assert index_status(data_dir, store.max_version_id()) == "stale"  # the search wrote nothing
+        assert index_status(data_dir, store.max_version_id()) == "stale"  # no search wrote anything
 
 
 # --- a damaged index --------------------------------------------------------------------------------------------

@@ -33,6 +33,8 @@ class SearchPage:
     unmatched: tuple[str, ...] = ()
     #: the trial the words named, when they are nothing but its NCT id: the page to go to
     named_trial: str | None = None
+    #: the kind of run ("harvest", "refresh") storing trials that the index does not have yet: it catches up after
+    catching_up: str | None = None
     #: in a near-me search: the place as understood, how far, and the closest trial beyond that when none is within
     near: str | None = None
     within: str | None = None
@@ -105,7 +107,16 @@ def run_search(data_dir: Path, form: SearchForm) -> SearchPage:
         closest_outside=response.closest_outside,
         near_place=response.request.near,
         open_sites_only=response.request.open_only,
+        catching_up=_storing_run(data_dir),
     )
+
+
+def _storing_run(data_dir: Path) -> str | None:
+    from harvester.store.store import Store
+    from index.status import storing_run
+
+    with Store.open(data_dir) as store:
+        return storing_run(store, data_dir)
 
 
 def suggestion_text(form: SearchForm, suggested: SearchForm | None, fallback: str) -> str:
