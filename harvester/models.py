@@ -37,7 +37,7 @@ def normalize_nct_id(value: str) -> str:
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(frozen=False, extra="forbid")
+    model_config = ConfigDict(frozen=False, extra="forbid", defer_build=True)
 
 
 class PartialDate(Model):

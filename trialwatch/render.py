@@ -6,13 +6,17 @@ import re
 import shutil
 import textwrap
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-from harvester.history.timeline import StatusTimeline
-from harvester.models import Criterion, PageDetails
 from harvester.statuses import status_label
-from search.views.change import ChangeView
 from search.views.result import ResultView
-from search.views.trial import TrialView, place_text
+from search.views.words import place_text
+
+if TYPE_CHECKING:  # type-only: a search result is worded without importing the records' models (cold searches)
+    from harvester.history.timeline import StatusTimeline
+    from harvester.models import Criterion, PageDetails
+    from search.views.change import ChangeView
+    from search.views.trial import TrialView
 
 #: the width when output goes to a pipe or a file, and the least width ever used
 PIPE_WIDTH = 80

@@ -29,9 +29,8 @@ from typing import Any
 from harvester.errors import TrialwatchError
 from harvester.history.diff import diff_trials, trial_facts
 from harvester.models import Trial, status_label
-from harvester.registry.harvest import SNAPSHOT_SOURCE_URL
 from harvester.store.event_rows import EventFilter
-from harvester.store.store import Store, StoredVersion
+from harvester.store.store import SNAPSHOT_SOURCE_URL, Store, StoredVersion
 from harvester.store.trials import trial_from_version
 
 logger = logging.getLogger(__name__)

@@ -13,12 +13,10 @@ from harvester.errors import InvalidRecord
 from harvester.models import normalize_nct_id
 from harvester.registry.client import RegistryClient, StudyQuery
 from harvester.registry.parse import parse_study
-from harvester.store.store import Store, canonical_api_hash, utc_now
+from harvester.store.store import SNAPSHOT_SOURCE_URL, Store, canonical_api_hash, utc_now
 from harvester.terms import Outcome, RunCounts
 
 logger = logging.getLogger(__name__)
-
-SNAPSHOT_SOURCE_URL = "trialwatch:bundled-snapshot"
 
 #: called after each stored page with the number of records it held and the total expected (when known)
 Progress = Callable[[int, int | None], None]

@@ -24,9 +24,9 @@ from typing import Any
 
 from harvester.errors import InvalidRecord, UsageError
 from harvester.pages.harvest import store_page
-from harvester.registry.harvest import SNAPSHOT_SOURCE_URL, HarvestSummary, add_record_version, store_record
+from harvester.registry.harvest import HarvestSummary, add_record_version, store_record
 from harvester.registry.parse import record_nct_id
-from harvester.store.store import Store, utc_now
+from harvester.store.store import SNAPSHOT_SOURCE_URL, Store, utc_now
 
 logger = logging.getLogger(__name__)
 

@@ -32,6 +32,8 @@ from harvester.store.watch_rows import WatchRows
 from harvester.terms import RUN_COUNTERS, Outcome, Source
 
 STORE_FILENAME = "trialwatch.sqlite"
+#: the source URL of versions loaded from the bundled snapshot
+SNAPSHOT_SOURCE_URL = "trialwatch:bundled-snapshot"
 #: a running run's message: which process runs it, so that the next run can tell it was killed
 _RUNNING_AS = "running as pid "
 KILLED_MESSAGE = "the process ended without finishing the run"

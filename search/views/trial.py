@@ -140,10 +140,6 @@ def places_by_country(locations: Iterable[Location]) -> list[CountryPlaces]:
     return [CountryPlaces(country, places) for country, places in groups.items()]
 
 
-def place_text(location: Location) -> str:
-    return ", ".join(part for part in (location.facility, location.city, location.state) if part) or "Place not given"
-
-
 def _notices(trial: Trial) -> list[str]:
     notices = []
     if trial.provenance.source == "page":

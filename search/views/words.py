@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from harvester.models import Age, Eligibility, PartialDate
 from harvester.statuses import OverallStatus, status_label
+
+if TYPE_CHECKING:  # the records' models (pydantic) are not imported to word a search result: cold searches stay fast
+    from harvester.models import Age, Eligibility, Location, PartialDate
 
 #: status -> the badge's colour family; a badge always shows its status in words too (never colour alone)
 _BADGE_KIND = {
@@ -102,3 +105,7 @@ def date_text(date: PartialDate | None) -> str:
     if date is None:
         return ""
     return str(date) + (f" ({date.type.lower()})" if date.type else "")
+
+
+def place_text(location: Location) -> str:
+    return ", ".join(part for part in (location.facility, location.city, location.state) if part) or "Place not given"

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 from harvester.statuses import status_label
-from search.views.trial import place_text
-from search.views.words import badge_kind, code_words, date_text, phase_label
+from search.views.words import badge_kind, code_words, date_text, phase_label, place_text
 
 
 def paragraphs(text: str | None) -> list[str]:
