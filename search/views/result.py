@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from harvester.models import Age
 from index.drug_names import distinct_names
 from search.models import SNIPPET_LABELS, SearchRequest, SearchResult, Snippet, StatedLimits
 from search.views.words import AGES_NOT_STATED, SEX_NOT_STATED, StatusWords, ages_text, status_words
@@ -76,6 +75,8 @@ def eligibility_note(limits: StatedLimits, request: SearchRequest | None) -> str
         return ""
     notes = []
     if request.age is not None:
+        from harvester.models import Age  # only here: the record models cost a cold search more than it takes
+
         minimum = Age.parse(limits.minimum_age) if limits.minimum_age else None
         maximum = Age.parse(limits.maximum_age) if limits.maximum_age else None
         text = ages_text(minimum, maximum, from_criteria=limits.from_criteria)
