@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import weakref
 
 import pytest
 
-from search import engine
+from search import bestmatch
 from search.engine import open_searcher, run_search
 from search.fastpath import FastSearch, Unsupported
 from search.models import SearchRequest
@@ -43,26 +44,62 @@ REQUESTS = [
 
 
 def _whoosh(monkeypatch, searcher, request):
+    """The search with no fast path at all: every `FastSearch` is refused, so each part falls back to Whoosh."""
+
+    def unsupported(self, searcher):
+        raise Unsupported("disabled by the test")
+
     with monkeypatch.context() as patched:
-        patched.setattr(engine, "_fast_best_first", lambda *args: None)
+        patched.setattr(FastSearch, "__init__", unsupported)
+        patched.setattr(bestmatch, "_SCORES", weakref.WeakKeyDictionary())  # no scores the fast path cached
         return run_search(searcher, request)
+
+
+def _fast(monkeypatch, searcher, request):
+    """The search as it runs, and how many query parts the fast path evaluated (scored or matched)."""
+    evaluated = []
+    node, documents = FastSearch.node, FastSearch.documents
+
+    def counted(method):
+        def call(self, *args, **kwargs):
+            result = method(self, *args, **kwargs)  # raises Unsupported for a part it leaves to Whoosh
+            evaluated.append(method.__name__)
+            return result
+        return call
+
+    with monkeypatch.context() as patched:
+        patched.setattr(bestmatch, "_SCORES", weakref.WeakKeyDictionary())  # scored now, not read from the cache
+        patched.setattr(FastSearch, "node", counted(node))
+        patched.setattr(FastSearch, "documents", counted(documents))
+        return run_search(searcher, request), evaluated
 
 
 @pytest.mark.parametrize("request_", REQUESTS, ids=str)
 @pytest.mark.parametrize("count", [False, True])
 def test_same_results_as_whoosh(monkeypatch, searcher, request_, count):
     request = dataclasses.replace(request_, count=count)
-    fast, slow = run_search(searcher, request), _whoosh(monkeypatch, searcher, request)
+    (fast, evaluated), slow = _fast(monkeypatch, searcher, request), _whoosh(monkeypatch, searcher, request)
+    assert evaluated, "the fast path never ran, so this compares Whoosh with itself"
     assert [(r.nct_id, pytest.approx(r.score)) for r in fast.results] == [
         (r.nct_id, pytest.approx(r.score)) for r in slow.results
     ]
     assert fast.total == slow.total
 
 
-def test_most_requests_take_the_fast_path(searcher):
+def test_the_usual_request_shapes_take_the_fast_path(searcher):
+    """Words, phrases, OR, fields, criteria and filters: the fast path evaluates each request's query itself."""
     fast = FastSearch(searcher)
-    compiled = compile_request(SearchRequest(criterion="breast feeding"), searcher.schema)
-    fast.top(compiled.scored, 10, None, None, None)  # no Unsupported
+    left_to_whoosh = []
+    for request in REQUESTS:
+        compiled = compile_request(request, searcher.schema)
+        try:
+            fast.top(compiled.scored, 10, None, None, None)
+        except Unsupported:
+            left_to_whoosh.append(str(request))
+    assert left_to_whoosh == []
+    breast_feeding = compile_request(SearchRequest(criterion="breast feeding"), searcher.schema).scored
+    ranked, _ = fast.top(breast_feeding, 10, None, None, None)
+    assert ranked == [(hit.docnum, pytest.approx(hit.score)) for hit in searcher.search(breast_feeding, limit=10)]
 
 
 def test_other_query_shapes_are_left_to_whoosh(searcher):
@@ -89,7 +126,8 @@ def test_deleted_and_segmented_documents(snapshot_template, tmp_path, monkeypatc
     with open_searcher(data_dir) as searcher:
         assert not searcher.is_atomic() or searcher.reader().has_deletions()
         for request in [*REQUESTS, SearchRequest(criterion="breast feeding"), SearchRequest(statuses=("open",))]:
-            fast, slow = run_search(searcher, request), _whoosh(monkeypatch, searcher, request)
+            (fast, evaluated), slow = _fast(monkeypatch, searcher, request), _whoosh(monkeypatch, searcher, request)
+            assert evaluated, request
             assert [r.nct_id for r in fast.results] == [r.nct_id for r in slow.results]
             assert [r.score for r in fast.results] == pytest.approx([r.score for r in slow.results])
             assert gone not in [r.nct_id for r in fast.results]
