@@ -32,6 +32,9 @@ class FakeRegistry:
         self._raw: deque[bytes] = deque()
         self.endless: str | None = None
         self.pad: int = 0
+        #: cleared by `hold`: requests wait (up to 30 s) until `release`
+        self._answering = threading.Event()
+        self._answering.set()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -47,6 +50,13 @@ class FakeRegistry:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def hold(self) -> None:
+        """Keep every request waiting (a registry that is slow to answer) until `release`."""
+        self._answering.clear()
+
+    def release(self) -> None:
+        self._answering.set()
 
     def set_records(self, records: list[dict[str, Any]]) -> None:
         self.records = {_key(record, number): record for number, record in enumerate(records)}
@@ -118,6 +128,7 @@ class FakeRegistry:
                 self.wfile.write(body)
 
             def do_GET(self) -> None:
+                registry._answering.wait(timeout=30)
                 registry.requests.append(self.path)
                 status, headers = registry._faults.popleft() if registry._faults else (0, {})
                 if status:

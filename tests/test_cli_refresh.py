@@ -317,8 +317,9 @@ def test_a_second_refresh_finds_the_lock_and_exits_75_at_once(data_dir, registry
 def test_two_refresh_processes_at_once(data_dir, registry):
     env = {**os.environ, "TRIALWATCH_DATA": str(data_dir), "TRIALWATCH_API_URL": registry.url}
     lock_file = data_dir / LOCK_FILENAME
+    registry.hold()  # the first refresh waits on its first request, holding the lock, until released
     # the context manager closes the pipes (and waits) however the test ends
-    with subprocess.Popen([str(TRIALWATCH), "refresh", "--min-interval", "0.4", "--page-size", "1"], env=env,
+    with subprocess.Popen([str(TRIALWATCH), "refresh", *FAST], env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as slow:
         try:
             deadline = time.monotonic() + 20
@@ -331,9 +332,11 @@ def test_two_refresh_processes_at_once(data_dir, registry):
             assert second.returncode == 75
             assert second.stderr.startswith(f"trialwatch: error: another trialwatch refresh is running on this data"
                                             f" dir (pid {slow.pid},")
+            registry.release()
             output, errors = slow.communicate(timeout=30)
             assert slow.returncode == 0, (output, errors)
         finally:
+            registry.release()
             if slow.poll() is None:
                 slow.kill()
     assert lock_file.read_text() == ""  # released cleanly
