@@ -140,7 +140,7 @@ def test_a_page_disagreeing_with_the_registry_is_reported(tmp_path, sites):
     sources = run(tmp_path, "show", API_ID, "--sources")
     rows = [line.split()[0] for line in sources.stdout.splitlines() if line.startswith("  ") and "fetched" in line]
     assert rows == ["api", "page"]
-    assert f"Findings:\n  - {finding}" in sources.stdout
+    assert f"Findings: - {finding}" in " ".join(sources.stdout.split())  # wrapped to the terminal width
     data = json.loads(run(tmp_path, "show", API_ID, "--sources", "--format", "json").stdout)
     assert [v["source"] for v in data["versions"]] == ["api", "page"]
     assert data["findings"][0]["page_value"] == "NOT_YET_RECRUITING"

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # type-only: a search result is worded without importing the 
     from harvester.history.timeline import StatusTimeline
     from harvester.models import Criterion, PageDetails
     from search.views.change import ChangeView
+    from search.views.sources import TrialSources
     from search.views.trial import TrialView
 
 #: the width when output goes to a pipe or a file, and the least width ever used
@@ -24,6 +25,8 @@ MIN_WIDTH = 40
 LABEL_WIDTH = 17
 _LINE_BREAKS = re.compile(r"[ \t]*[\r\n]+\s*|\t")
 MAX_PLACES = 15
+#: hex digits of a content hash shown by `show --sources` (its JSON has all of them)
+HASH_DIGITS = 16
 #: treatments listed per search result; the rest are counted
 MAX_TREATMENTS_SHOWN = 6
 #: detail lines shown per change in text; `--format json` has them all
@@ -198,4 +201,20 @@ def _result_block(result: ResultView, width: int, mark: Callable[[str], str]) ->
                           subsequent="    "))
     lines.extend(wrap(f"{snippet.label}: {snippet.marked(mark)}", "  ", width, subsequent="    ")
                  for snippet in result.snippets)
+    return "\n".join(lines)
+
+
+def render_sources(sources: TrialSources, width: int = PIPE_WIDTH) -> str:
+    """The stored versions, one row each (rows are not wrapped: each is a record of one version), then findings."""
+    count = len(sources.versions)
+    lines = [wrap(f"{sources.nct_id}  {sources.title}", "", width, subsequent="  "), "",
+             wrap(f"Stored versions ({count}, oldest first; `show` merges the newest of each source, the registry's "
+                  "first):", "", width)]
+    for v in sources.versions:
+        digest = v.content_hash.removeprefix("sha256:")[:HASH_DIGITS]
+        data = f"  data of {v.data_timestamp[:10]}" if v.data_timestamp else ""
+        lines.append(f"  {v.source:<4}  fetched {v.fetched_at[:19]}{data}  sha256:{digest}  by {v.run_kind or '?'}"
+                     f"  {v.source_url or ''}".rstrip())
+    lines += ["", "Findings:" if sources.findings else "Findings: none"]
+    lines += [wrap(finding.describe(), "  - ", width) for finding in sources.findings]
     return "\n".join(lines)

@@ -7,4 +7,5 @@ them (`trialwatch.render`), the web templates escape and lay them out. No HTML a
 - `search.views.trial`: `TrialView`, one stored trial (with its status timeline).
 - `search.views.result`: `ResultView`, one search result.
 - `search.views.change`: `ChangeView`, one change event.
+- `search.views.sources`: `TrialSources`, a trial's stored versions and findings (`show --sources`).
 """

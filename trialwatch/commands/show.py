@@ -64,11 +64,12 @@ def _show_history(nct_id: str, output_format: str, settings: Settings) -> None:
 def _show_sources(nct_id: str, output_format: str, settings: Settings) -> None:
     import json
 
-    from trialwatch.sources import render_sources, sources_json, trial_sources
+    from search.views.sources import sources_json, trial_sources
+    from trialwatch.render import render_sources, terminal_width
 
     with open_store(settings) as store:
         found = trial_sources(store, nct_id)
     if output_format == "json":
         click.echo(json.dumps(sources_json(found), indent=2, ensure_ascii=False))
     else:
-        click.echo(render_sources(found))
+        click.echo(render_sources(found, terminal_width()))

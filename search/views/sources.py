@@ -1,4 +1,4 @@
-"""`trialwatch show NCT... --sources`: every stored version of a trial by source, and what merging them found."""
+"""`TrialSources`: every stored version of a trial by source, and what merging them found (`show --sources`)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,6 @@ from typing import Any
 from harvester.models import Finding, normalize_nct_id
 from harvester.store.store import Store
 from harvester.store.trials import load_trial
-
-#: hex digits of a content hash shown in the text view (the JSON view has all of them)
-HASH_DIGITS = 16
 
 
 @dataclass(frozen=True)
@@ -50,20 +47,6 @@ def trial_sources(store: Store, nct_id: str) -> TrialSources:
         for v in stored
     ]
     return TrialSources(nct_id=trial.nct_id, title=trial.title, versions=versions, findings=trial.findings)
-
-
-def render_sources(sources: TrialSources) -> str:
-    count = len(sources.versions)
-    lines = [f"{sources.nct_id}  {sources.title}", "",
-             f"Stored versions ({count}, oldest first; `show` merges the newest of each source, the registry's first):"]
-    for v in sources.versions:
-        digest = v.content_hash.removeprefix("sha256:")[:HASH_DIGITS]
-        data = f"  data of {v.data_timestamp[:10]}" if v.data_timestamp else ""
-        lines.append(f"  {v.source:<4}  fetched {v.fetched_at[:19]}{data}  sha256:{digest}  by {v.run_kind or '?'}"
-                     f"  {v.source_url or ''}".rstrip())
-    lines += ["", "Findings:" if sources.findings else "Findings: none"]
-    lines += [f"  - {finding.describe()}" for finding in sources.findings]
-    return "\n".join(lines)
 
 
 def sources_json(sources: TrialSources) -> dict[str, Any]:
