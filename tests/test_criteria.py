@@ -279,11 +279,111 @@ def test_heading_with_text_on_its_line() -> None:
     assert texts(criteria.exclusion) == ["pregnancy"]
 
 
-def test_qualified_heading_is_kept_as_parent() -> None:
+# The shapes below are written for these tests (derived: real headings from the issue and the corpus around
+# one-word criteria), so that each rule is checked on its own; tests/test_criteria_corpus.py checks every real text.
+
+
+def test_a_qualifier_after_the_heading_words_becomes_the_parent_of_its_items() -> None:
     criteria = parse_criteria("Inclusion criteria for Part B:\n* a\n* b\n\nExclusion criteria for Part B:\n* c")
-    assert texts(criteria.inclusion) == ["Inclusion criteria for Part B:"]
+    assert texts(criteria.inclusion) == ["Part B"]
     assert texts(criteria.inclusion[0].children) == ["a", "b"]
-    assert texts(criteria.exclusion[0].children) == ["c"]
+    assert texts(criteria.exclusion) == ["Part B"] and texts(criteria.exclusion[0].children) == ["c"]
+    assert_lossless("Inclusion criteria for Part B:\n* a\n* b\n\nExclusion criteria for Part B:\n* c", criteria)
+
+
+def test_several_parts_each_hold_their_items() -> None:
+    text = "INCLUSION CRITERIA FOR PART A\n1. x\n2. y\nINCLUSION CRITERIA FOR PART B\n1. z\nEXCLUSION CRITERIA\n1. w"
+    criteria = parse_criteria(text)
+    assert [(c.text, texts(c.children)) for c in criteria.inclusion] == [("PART A", ["x", "y"]), ("PART B", ["z"])]
+    assert texts(criteria.exclusion) == ["w"]
+
+
+@pytest.mark.parametrize("text", [
+    "1. Inclusion Criteria\n   1. age\n   2. consent\n2. Exclusion Criteria\n   1. pregnant\n   2. allergy",
+    "1. Inclusion Criteria\n1. age\n2. consent\n2. Exclusion Criteria\n1. pregnant\n2. allergy",
+    "I. INCLUSION CRITERIA:\n1) age\n2) consent\nII. EXCLUSION CRITERIA:\n1) pregnant\n2) allergy",
+    "III.5 INCLUSION CRITERIA\n\n1. age\n2. consent\n\nIII.6 EXCLUSION CRITERIA\n\n1. pregnant\n2. allergy",
+    "* 1.Inclusion criteria:\n  * age\n  * consent\n* 2.Exclusion criteria:\n  * pregnant\n  * allergy",
+])
+def test_a_heading_numbered_as_an_item_opens_its_list(text: str) -> None:
+    criteria = parse_criteria(text)
+    assert texts(criteria.inclusion) == ["age", "consent"]
+    assert texts(criteria.exclusion) == ["pregnant", "allergy"]
+    assert_lossless(text, criteria)
+
+
+@pytest.mark.parametrize(("inclusion", "exclusion"), [
+    ("Subject Inclusion Criteria", "Subject Exclusion Criteria"),
+    ("Main Inclusion Criteria:", "Key Exclusion Criteria"),
+    ("Patient inclusion criteria:", "Other exclusion criteria:"),
+    ("Inclusions:", "Exclusions:"),
+    ("Criteria for inclusion:", "Criteria for exclusion:"),
+    ("INCLUSION CRITERIA.", "EXCLUSION CRITERIA."),
+])
+def test_qualified_headings_of_one_list_each_are_dropped(inclusion: str, exclusion: str) -> None:
+    text = f"{inclusion}\n* age\n\n{exclusion}\n* pregnant"
+    criteria = parse_criteria(text)
+    assert texts(criteria.inclusion) == ["age"] and texts(criteria.exclusion) == ["pregnant"]
+    assert criteria.other == []
+    assert_lossless(text, criteria)
+
+
+def test_headings_of_one_label_with_several_qualifiers_keep_them() -> None:
+    text = "Patient Inclusion Criteria:\n* a\nClinic Inclusion Criteria:\n* b\nExclusion Criteria (Controls):\n* c"
+    criteria = parse_criteria(text)
+    assert [(c.text, texts(c.children)) for c in criteria.inclusion] == [("Patient", ["a"]), ("Clinic", ["b"])]
+    assert [(c.text, texts(c.children)) for c in criteria.exclusion] == [("Controls", ["c"])]
+
+
+def test_major_eligibility_criteria_is_a_generic_heading() -> None:
+    criteria = parse_criteria("Major Eligibility Criteria:\n\n* Age 4 to 8\n* Consent")
+    assert texts(criteria.inclusion) == ["Age 4 to 8", "Consent"]
+
+
+@pytest.mark.parametrize("sentence", [
+    "Any inclusion criteria not met", "Does not meet inclusion criteria;", "Failure to meet any of the inclusion criteria",
+    "Other protocol-defined exclusion criteria may apply.", "Exclusion of individuals with a history of stroke",
+])
+def test_a_sentence_about_criteria_is_no_heading(sentence: str) -> None:
+    criteria = parse_criteria(f"Inclusion Criteria:\n* Adult\n\nExclusion Criteria:\n* {sentence}\n* Pregnant")
+    assert texts(criteria.exclusion) == [sentence, "Pregnant"]
+
+
+def test_several_numbered_criteria_in_one_bullet_are_split() -> None:
+    text = ("Inclusion Criteria:\n* 1)lower extremity deficit, 2) infectious disease; 3) a history of stroke\n"
+            "* 1. age 2. consent\n* (1) a (2) b\n* 1. Any of the following: 1. x; 2. y")
+    criteria = parse_criteria(text)
+    assert texts(criteria.inclusion) == [
+        "lower extremity deficit,", "infectious disease;", "a history of stroke", "age", "consent", "a", "b",
+        "Any of the following: 1. x; 2. y",  # a list of its own inside the item is not split
+    ]
+    assert_lossless(text, criteria)
+
+
+def test_a_heading_run_on_at_the_end_of_a_line_opens_its_list() -> None:
+    text = "Inclusion Criteria:\n\n* Age\n* Stable heterosexual relationship Exclusion Criteria:\n* Hypoactive desire"
+    criteria = parse_criteria(text)
+    assert texts(criteria.inclusion) == ["Age", "Stable heterosexual relationship"]
+    assert texts(criteria.exclusion) == ["Hypoactive desire"]
+    assert_lossless(text, criteria)
+
+
+def test_a_heading_run_on_inside_a_line_opens_its_list() -> None:
+    text = "Inclusion Criteria:- Age: 18 years and older- Males Exclusion Criteria:- Primary hypoactive desire"
+    criteria = parse_criteria(text)
+    assert texts(criteria.inclusion) == ["Age: 18 years and older- Males"]
+    assert texts(criteria.exclusion) == ["Primary hypoactive desire"]
+
+
+@pytest.mark.parametrize("text", [
+    "Inclusion Criteria:\n\n* Veterans between 45 and 64.\n\nExclusion Criteria:",
+    "Inclusion Criteria:\n\n* Veterans between 45 and 64.\n\nExclusion Criteria:\n\n-",
+    "Inclusion Criteria:\n\n* Veterans between 45 and 64.\n\n2. Exclusion Criteria\n\n",
+])
+def test_an_exclusion_heading_with_nothing_under_it_gives_an_empty_list(text: str) -> None:
+    criteria = parse_criteria(text)
+    assert texts(criteria.inclusion) == ["Veterans between 45 and 64."]
+    assert criteria.exclusion == [] and criteria.other == []
 
 
 def test_no_heading_at_all_is_inclusion() -> None:

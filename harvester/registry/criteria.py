@@ -10,11 +10,24 @@ Pure functions, no I/O. Two inputs are understood:
 Decisions (each one keeps every word of the text in exactly one criterion; see `source_words`):
 
 * Headings. ``Inclusion Criteria:``, ``Key Inclusion Criteria``, ``INCLUSION CRITERIA``, ``Inclusion``,
-  ``**Exclusion criteria**``, ``## Exclusion Criteria:``, ``* Inclusion Criteria:`` ... open the inclusion or
-  exclusion list and are dropped. ``Exclusion Criteria: text`` on one line opens the list and keeps ``text``.
-  ``Eligibility criteria:``, ``Criteria:`` and ``Inclusion/Exclusion Criteria:`` are generic headings: dropped,
-  and what follows them is "unlabelled". A qualified heading such as ``Inclusion criteria for Part A:`` opens
-  the list *and* is kept as a criterion, parent of the items below it, since its words say something.
+  ``Exclusions:``, ``Criteria for exclusion:``, ``**Exclusion criteria**``, ``## Exclusion Criteria:``,
+  ``* Inclusion Criteria:`` ... open the inclusion or exclusion list and are dropped, also when numbered as an
+  item (``2. Exclusion Criteria``, ``II. EXCLUSION CRITERIA:``, ``III.6 EXCLUSION CRITERIA``; the criteria
+  numbered again under it are the list's items). ``Exclusion Criteria: text`` on one line opens the list and
+  keeps ``text``. ``Eligibility criteria:``, ``Major Eligibility Criteria:``, ``Criteria:`` and
+  ``Inclusion/Exclusion Criteria:`` are generic headings: dropped, and what follows them is "unlabelled". A
+  heading is never kept as a criterion; an exclusion heading with nothing under it leaves the list empty.
+* Qualified headings: up to four words before the heading words (``Subject Exclusion Criteria``, ``Patient
+  inclusion criteria:``) and a short qualifier after them (``INCLUSION CRITERIA FOR PART B``, ``Inclusion Criteria
+  (Controls):``). Words that make the line a sentence about the criteria (``Any inclusion criteria not met``,
+  ``Patients meeting the following exclusion criteria:``, ``... may apply.``) make it content instead. The
+  qualifier becomes the parent criterion of the items under the heading when it says whom or what part the list
+  is for: when it follows the heading words (``Part B``, ``Controls``) or when the document has several headings of
+  that label (``Patient ...`` / ``Clinic Inclusion Criteria``). ``Key``, ``Main``, ``Major`` and, in the label's
+  only heading, filler words (``Subject``, ``Other``) are dropped with it; other words before the only heading of
+  its label are text whose line break was lost (``* Stable relationship Exclusion Criteria:``): content of the
+  list above. ``... text Exclusion Criteria: more`` in the middle of a line is such a run-on heading too (Title or
+  upper case, colon, not after a word like "the" or "following").
 * Unlabelled text (no heading above it, or a generic one). If the document has no inclusion heading anywhere,
   unlabelled text is inclusion: an untitled eligibility list (``Eligibility criteria:`` followed by
   ``Exclusion criteria:``, or the old PDQ "DISEASE CHARACTERISTICS: / PATIENT CHARACTERISTICS:" layout) lists
@@ -31,6 +44,9 @@ Decisions (each one keeps every word of the text in exactly one criterion; see `
 * Continuations. An unmarked line right after a line of text continues that text (unless it is unindented and
   ends in ``:``, which makes it a sub-heading); an indented unmarked line after a blank line is a further
   paragraph of the item it is indented under. Lines of one criterion are joined with a space.
+* Several items in one: an item numbered 1 whose text goes on with 2, 3 ... numbered the same way after a space,
+  comma or semicolon (``* 1)lower extremity deficit, 2) infectious ... 3) a history of ...``) is split into
+  siblings, unless it holds a list of its own (``... the following: 1. x; 2. y``).
 * Markers. ``*``, ``-``, ``•`` ... bullets, ``1.``, ``1)``, ``(1)``, ``1.2.``, ``a)``, ``(b)``, ``iv.`` are
   dropped, several in a row too (``* a) Cohort 1`` -> ``Cohort 1``); a marker needs a space after it except a
   number glued to a word (``1.Age``). A line that is only a marker is a blank line.
@@ -41,7 +57,7 @@ Decisions (each one keeps every word of the text in exactly one criterion; see `
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -64,15 +80,46 @@ _GLUED_NUMBER = re.compile(r"\d{1,3}[.)、](?=[^\W\d_])")
 _LEADING_MARKER = re.compile(rf"(?:{_MARKER.pattern})(?:\s+|$)|{_GLUED_NUMBER.pattern}")
 
 _HEADING = re.compile(
-    r"""^[\s#*_•\-]*                                   # markdown heading, emphasis or a bullet around it
-        (?:(?:key|main|major)\s+)?
-        (?P<name>inclusion\s*(?:and|/|&)\s*exclusion|inclusion|exclusion|eligibility|criteria)
+    r"""^(?P<lead>[\s#*_•\-]*                            # markdown heading, emphasis or a bullet around it
+        (?:(?:\(?(?:\d{1,3}|[IVX]{1,5}|[ivx]{1,5}|[A-Za-z])(?:\.\d{1,3})*[.)](?!\d)  # numbered as an item:
+              |(?:\d{1,3}|[IVX]{1,5})(?:\.\d{1,3})+(?=\s)                       # "2. Exclusion Criteria",
+              |(?:\d{1,3}|[IVX]{1,5})(?=\s))                                    # "III.6 EXCLUSION CRITERIA"
+           [\s*_]*)?)
+        (?P<pre>(?:[^\W_][\w'/\-]*\s+){0,4}?)            # qualifier words before: "Key", "Subject", "Cohort 1"
+        (?P<name>inclusion\s*(?:and|/|&)\s*exclusion|inclusions?|exclusions?|eligibility
+                |criteria\s+(?:for|of)\s+(?:inclusion|exclusion)|criteria)
         (?P<criteria>\s+criteri(?:a|on))?
-        [\s*_]*(?P<colon>:?)[\s*_]*
-        (?P<rest>.*)$""",
+        (?P<tail>(?:[\s*_:.;(\[\-–]|$).*)$""",
     re.IGNORECASE | re.VERBOSE,
 )
-_SECTION_OF_NAME: dict[str, Label] = {"inclusion": "inclusion", "exclusion": "exclusion"}
+#: "... relationship Exclusion Criteria:- Primary ...": a heading run on inside a line of text (lost line breaks)
+_RUN_ON_HEADING = re.compile(
+    r"^(?P<before>.*?\S)\s+(?P<heading>(?:Inclusion|Exclusion|INCLUSION|EXCLUSION)\s+(?:Criteria|CRITERIA)\s*:.*)$"
+)
+#: qualifier words needing no "criteria" after the heading word: "Key Inclusion:"
+_PLAIN_QUALIFIERS = frozenset({"key", "main", "major"})
+#: qualifier words before a heading that say nothing about whom the list is for: dropped with it
+_FILLER_QUALIFIERS = _PLAIN_QUALIFIERS | frozenset({
+    "principal", "primary", "general", "basic", "common", "specific", "additional", "other", "study", "trial",
+    "clinical", "protocol", "subject", "subjects", "participant", "participants", "patient", "patients",
+})
+#: words that make "... inclusion criteria" a sentence about the criteria, not a heading: "Any inclusion criteria
+#: not met", "Does not meet inclusion criteria", "Patients meeting the following exclusion criteria:"
+_SENTENCE_WORDS = frozenset({
+    "not", "no", "any", "all", "each", "every", "either", "both", "none", "neither", "meet", "meets", "meeting",
+    "met", "fulfil", "fulfils", "fulfill", "fulfills", "fulfilling", "fulfilled", "satisfy", "satisfies",
+    "satisfying", "satisfied", "fail", "fails", "failing", "failed", "failure", "above", "below", "following",
+    "listed", "aforementioned", "these", "those", "this", "the", "an", "of", "with", "without", "who",
+    "whom", "which", "that", "to", "if", "must", "may", "should", "shall", "will", "would", "can", "could",
+    "are", "is", "was", "were", "be", "been", "being", "have", "has", "had", "does", "do", "did", "per", "see",
+    "under", "and", "or", "by", "on", "as", "from", "than", "same", "such", "further", "apply", "applies",
+})
+#: heading words written as a heading: "Exclusion Criteria", "EXCLUSION CRITERIA"
+_CAPITALISED = re.compile(r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*|[A-Z]+(?:\s+[A-Z]+)*")
+#: a qualifier after the heading words starts so: "for Part B", "(Families)", "in cohort 2", "- Part A"
+_QUALIFIER_AFTER = re.compile(r"^(?:(?:for|in|of|at|during)\b|\(|\[|-|–)", re.IGNORECASE)
+#: a qualifier after the heading words is at most this long (longer text is a sentence)
+_QUALIFIER_LENGTH = 60
 
 # a paragraph about the list rather than in it
 _NOTE = re.compile(r"^\W*notes?\b|\bcriteri(?:a|on)\b", re.IGNORECASE)
@@ -93,27 +140,78 @@ class _Heading:
     label: Label
     #: text on the heading's own line after ``Inclusion Criteria:``, to be read as a line of content
     rest: str = ""
-    #: the whole line is kept as a criterion too (``Inclusion criteria for Part A:``)
-    kept: bool = False
+    #: words qualifying the heading (``Patient``, ``for Part B``, ``(Families)``), without the heading words
+    qualifier: str = ""
+    #: the qualifier comes after the heading words (``Inclusion criteria for Part B``), not before (``Key ...``)
+    qualifier_after: bool = False
+    #: the line up to the heading words (list markers and qualifier words before them)
+    prefix: str = ""
+    #: a line of content before a heading run on at its end
+    before: str = ""
+
+    def resolve(self, headings_of_label: int) -> tuple[str, str]:
+        """(content before the heading, the parent criterion the qualifier makes), either possibly empty.
+
+        A qualifier is kept as the parent of the items under the heading when it says whom or what part the list
+        is for (``... for Part B``, ``... (Controls)``), or when the document has several headings of this label
+        (``Patient Inclusion Criteria`` and ``Clinic Inclusion Criteria``). ``Key``, ``Main`` and ``Major`` are
+        always dropped with the heading, filler words (``Subject``, ``Other``) when it is its label's only one.
+        Other words before the document's only heading of its label are text that lost its line break
+        (``* Stable relationship Exclusion Criteria:``): content.
+        """
+        if self.before or not self.qualifier:
+            return self.before, ""
+        if self.qualifier_after:
+            return "", self.qualifier
+        words = set(_words(self.qualifier))
+        if words <= _PLAIN_QUALIFIERS:
+            return "", ""
+        if headings_of_label > 1:
+            return "", self.qualifier
+        return ("", "") if words <= _FILLER_QUALIFIERS else (self.prefix, "")
+
+
+def _words(text: str) -> list[str]:
+    return [word.strip("'-/").lower() for word in text.split()]
 
 
 def _match_heading(line: str) -> _Heading | None:
-    """The heading this raw line is, or None if it is content."""
+    """The heading this raw line is (or ends with), or None if it is content."""
     match = _HEADING.match(line)
-    if not match:
+    if match is None:
+        run_on = _RUN_ON_HEADING.match(line)
+        if run_on is None or _words(run_on["before"])[-1] in _SENTENCE_WORDS:
+            return None
+        heading = _match_heading(run_on["heading"])
+        return _Heading(heading.label, rest=heading.rest, before=run_on["before"]) if heading else None
+    name = match["name"].lower()
+    label: Label = None if "inclusion" in name and "exclusion" in name else (
+        "inclusion" if "inclusion" in name else "exclusion" if "exclusion" in name else None)
+    has_criteria = bool(match["criteria"]) or name.startswith("criteria ")
+    pre = " ".join(match["pre"].split())
+    pre_words = _words(pre)
+    if any(word in _SENTENCE_WORDS for word in pre_words):
         return None
-    name = re.sub(r"\s+", " ", match["name"].lower())
-    label = _SECTION_OF_NAME.get(name)
-    rest = match["rest"].strip()
-    if not rest:
-        return _Heading(label)
-    if label is None:  # a generic word followed by more text is just text ("Eligibility for ...")
+    if pre_words and not set(pre_words) <= _PLAIN_QUALIFIERS:
+        if not has_criteria or name == "criteria":
+            return None  # "Selection Criteria", "Study inclusion": not a heading name
+        if _split_markers(line)[0] and not _CAPITALISED.fullmatch(f"{match['name']}{match['criteria'] or ''}"):
+            return None  # "* cardiovascular exclusion criteria: history of ...": a list item, not a heading
+    tail = match["tail"].strip().strip("*_").strip()
+    if not tail or re.fullmatch(r"[.;:\-–—]*", tail):  # "EXCLUSION CRITERIA.", "Inclusion criteria:-"
+        return _Heading(label, qualifier=pre, prefix=match["lead"] + match["pre"])
+    if tail.startswith(":"):
+        return _Heading(label, rest=tail[1:].strip().lstrip("*_").strip(), qualifier=pre,
+                        prefix=match["lead"] + match["pre"])
+    if label is None or not has_criteria or not _QUALIFIER_AFTER.match(tail):
+        return None  # "Eligibility for ...", "Inclusion of ...", "Inclusion criteria may apply."
+    after, colon, rest = tail.rpartition(":") if ":" in tail else (tail, "", "")
+    after = after.strip().strip("*_").strip()
+    if len(after) > _QUALIFIER_LENGTH or (not colon and after[-1:] in ".;,"):
         return None
-    if match["colon"]:
-        return _Heading(label, rest=rest)
-    if match["criteria"] and _ends_with_colon(rest):
-        return _Heading(label, kept=True)
-    return None
+    after = _QUALIFIER_AFTER.sub("", after, count=1).strip().strip("()[]").strip()  # "for Part B" -> "Part B"
+    qualifier = " ".join(part for part in (pre, after) if part)
+    return _Heading(label, rest=rest.strip().lstrip("*_").strip(), qualifier=qualifier, qualifier_after=True)
 
 
 def _split_markers(line: str) -> tuple[list[str], str]:
@@ -126,16 +224,42 @@ def _split_markers(line: str) -> tuple[list[str], str]:
     return markers, text.strip()
 
 
+def _inline_items(marker: str, text: str) -> list[str]:
+    """``1)lower extremity deficit, 2) infectious ... 3) a history of ...``: an item numbered 1 whose text goes on
+    with items 2, 3 ... numbered the same way, split into its items; otherwise ``[text]``.
+
+    `marker` is the item's last list marker; the next number must follow a space, a comma or a semicolon.
+    """
+    core = _marker_core(marker)
+    if core != "1" or marker == core:
+        return [text]
+    opening, closing = ("(", ")") if marker.startswith("(") else ("", marker[-1])
+    if re.search(rf"(?<=[\s,;:]){re.escape(opening)}1{re.escape(closing)}\s", text):
+        return [text]  # "... the following: 1. x; 2. y": a list of its own inside the item
+    items: list[str] = []
+    rest = text
+    number = 2
+    while True:
+        following = re.search(rf"(?:(?<=[\s,;])){re.escape(opening)}{number}{re.escape(closing)}(?=\s*[^\W\d_(])", rest)
+        if following is None:
+            break
+        items.append(rest[: following.start()].strip())
+        rest = rest[following.end() :].strip()
+        number += 1
+    return [*items, rest] if items and all(items) and rest else [text]
+
+
 # --- lines ----------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class _Line:
-    """One line of content: its indentation, its first list marker (None for plain text) and its raw text."""
+    """One line of content: its indentation, its first list marker (None for plain text) and its raw text, split
+    into the items numbered inside it (`_inline_items`)."""
 
     indent: int
     marker: str | None
-    text: str
+    texts: list[str]
 
 
 def _content_line(raw: str) -> _Line | None:
@@ -145,7 +269,9 @@ def _content_line(raw: str) -> _Line | None:
     markers, text = _split_markers(expanded)
     if not text:
         return None
-    return _Line(indent, markers[0] if markers else None, text)
+    if not markers:
+        return _Line(indent, None, [text])
+    return _Line(indent, markers[0], _inline_items(markers[-1], text))
 
 
 def _marker_core(marker: str) -> str:
@@ -290,9 +416,18 @@ def _add_content(document: _Document, raw: str) -> None:
     if line is None:
         document.current.blank()
     elif line.marker is None:
-        document.current.add_plain(line.indent, line.text)
+        document.current.add_plain(line.indent, line.texts[0])
     else:
-        document.current.add_item(line.indent, line.marker, line.text)
+        for text in line.texts:
+            document.current.add_item(line.indent, line.marker, text)
+
+
+def _label_counts(headings: list[_Heading | None]) -> dict[Label, int]:
+    counts: dict[Label, int] = {}
+    for heading in headings:
+        if heading is not None:
+            counts[heading.label] = counts.get(heading.label, 0) + 1
+    return counts
 
 
 # --- public API -----------------------------------------------------------------------------------------------
@@ -306,21 +441,27 @@ def parse_criteria(text: str | None) -> Criteria:
     that is neither inclusion nor exclusion goes. ``None`` or blank text gives empty `Criteria`.
     """
     document = _Document()
-    for raw in (text or "").splitlines():
-        heading = _match_heading(raw)
-        if heading is None:
-            _add_content(document, raw)
-            continue
-        section = document.open_section(heading.label)
-        if heading.kept:
-            markers, rest = _split_markers(raw)
-            if markers:
-                section.add_item(0, markers[0], rest)
-            else:
-                section.add_group(rest)
-        elif heading.rest:
-            _add_content(document, heading.rest)
+    lines = (text or "").splitlines()
+    headings = [_match_heading(raw) for raw in lines]
+    headings_of = _label_counts(headings)
+    for raw, heading in zip(lines, headings, strict=True):
+        _read_line(document, raw, heading, headings_of)
     return document.criteria()
+
+
+def _read_line(document: _Document, raw: str, heading: _Heading | None, headings_of: dict[Label, int]) -> None:
+    """One line: content, or a heading with what its line holds besides (which may hold a heading again)."""
+    if heading is None:
+        _add_content(document, raw)
+        return
+    before, group = heading.resolve(headings_of.get(heading.label, 1))
+    if before:
+        _add_content(document, before)
+    section = document.open_section(heading.label)
+    if group:
+        section.add_group(group)
+    if heading.rest:
+        _read_line(document, heading.rest, _match_heading(heading.rest), headings_of)
 
 
 def parse_criteria_items(items: Sequence[str]) -> Criteria:
@@ -332,13 +473,18 @@ def parse_criteria_items(items: Sequence[str]) -> Criteria:
     """
     document = _Document()
     under_numbered_item = False
-    for item in items:
-        heading = _match_heading(item)
+    headings = [_match_heading(item) for item in items]
+    headings_of = _label_counts(headings)
+    for item, heading in zip(items, headings, strict=True):
         if heading is not None:
+            before, group = heading.resolve(headings_of[heading.label])
+            if before and (text := " ".join(_split_markers(before)[1].split())):
+                document.current.add_top_level_item(text)
             document.open_section(heading.label)
             under_numbered_item = False
-            if not heading.kept:
-                item = heading.rest
+            if group:
+                document.current.add_group(group)
+            item = heading.rest
         markers, text = _split_markers(item)
         if not text:
             continue
@@ -365,19 +511,31 @@ def source_words(text: str) -> list[str]:
     ``sorted(source_words(t)) == sorted(criteria_words(parse_criteria(t)))`` says that the parser neither drops
     nor duplicates a word, wherever it files it.
     """
-    return [_unescape(word) for line in text.splitlines() for word in _kept_tokens(line)]
+    lines = text.splitlines()
+    headings = [_match_heading(line) for line in lines]
+    headings_of = _label_counts(headings)
+    words: list[str] = []
+    for line, heading in zip(lines, headings, strict=True):
+        while heading is not None:
+            before, group = heading.resolve(headings_of.get(heading.label, 1))
+            words.extend([*_kept_tokens(before), *group.split()])
+            line, heading = heading.rest, _match_heading(heading.rest)
+        words.extend(_kept_tokens(line))
+    return [_unescape(word) for word in words]
 
 
-def _kept_tokens(line: str) -> Iterator[str]:
-    heading = _match_heading(line)
-    if heading is not None and not heading.kept:
-        line = heading.rest  # "" for a bare heading
+def _kept_tokens(line: str) -> list[str]:
+    """The words of a line of content, without its list markers (also those of items numbered inside it)."""
     tokens = line.split()
+    last_marker = None
     while tokens:
         if _MARKER.fullmatch(tokens[0]):
-            tokens.pop(0)
+            last_marker = tokens.pop(0)
         elif glued := _GLUED_NUMBER.match(tokens[0]):
+            last_marker = glued.group()
             tokens[0] = tokens[0][glued.end() :]
         else:
             break
-    yield from tokens
+    if last_marker is None or not tokens:
+        return tokens
+    return [word for item in _inline_items(last_marker, " ".join(tokens)) for word in item.split()]
