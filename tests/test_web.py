@@ -211,7 +211,7 @@ def test_trial_page_in_plain_language(client):
     # headings: one h1, then h2 sections in reading order
     assert page.count("<h1") == 1
     h2s = re.findall(r'<h2 id="([^"]+)"', page)
-    assert h2s == ["glance", "about", "tested", "can-join", "cannot-join", "words", "where", "history", "record"]
+    assert h2s == ["glance", "about", "tested", "can-join", "cannot-join", "words", "contact", "where", "history", "record"]
 
 
 def test_trial_page_checklists_keep_nesting(client):

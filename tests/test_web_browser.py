@@ -229,10 +229,37 @@ def test_near_me_search_at_phone_width(server, browser, tmp_path):
     phone.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 5_000
 
+    # a trial found near Boston: its page measures from Boston, the nearest site's contacts first, as links
+    phone.goto(server + "/search?q=craniospinal&near=Boston&status=any")
+    phone.get_by_role("link", name="Proton Craniospinal Irradiation With Bone Sparing").click()
+    phone.wait_for_url("**/trials/NCT03281889?near=Boston")
+    contacts = phone.locator("section.contacts")
+    expect(contacts.locator(".contact-site")).to_contain_text("Massachusetts General Hospital")
+    expect(contacts.locator(".contact-site")).to_contain_text("from Boston, MA, United States")
+    phone_link = contacts.locator("a.contact-phone").first
+    assert re.fullmatch(r"tel:[0-9+\-.()]+(;ext=\d+)?", phone_link.get_attribute("href"))
+    mail_link = contacts.locator("a.contact-email").first
+    assert mail_link.get_attribute("href") == "mailto:" + mail_link.inner_text()
+    assert phone_link.bounding_box()["height"] >= 24, "a phone link should be easy to tap"
+    expect(phone.locator("ol.sites-nearest li").first).to_contain_text("Boston")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    trial_shot = tmp_path / "trial-NCT03281889-near-boston-phone.png"
+    phone.screenshot(path=str(trial_shot), full_page=True)
+    # printed: the checklists and the contacts, without the site's header, forms and status history
+    phone.emulate_media(media="print")
+    expect(contacts).to_be_visible()
+    expect(phone.locator("ul.checklist--inclusion").first).to_be_visible()
+    expect(phone.locator(".site-header")).to_be_hidden()
+    expect(phone.locator("form.near-form")).to_be_hidden()
+    expect(phone.locator("table.history")).to_be_hidden()
+    printed_shot = tmp_path / "trial-NCT03281889-printed.png"
+    phone.screenshot(path=str(printed_shot), full_page=True)
+    phone.emulate_media(media="screen")
+
     # an unknown place: the form again, with close names
     phone.goto(server + "/search?near=Bostn")
     expect(phone.locator(".error-message")).to_have_text("Unknown place 'Bostn'.")
     expect(phone.locator(".error-hint")).to_contain_text("Boston")
     expect(phone.get_by_label("Near")).to_have_value("Bostn")
     assert problems == []
-    print(f"screenshot: {screenshot}")
+    print(f"screenshots: {screenshot}, {trial_shot} and {printed_shot}")

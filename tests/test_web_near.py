@@ -50,3 +50,41 @@ def test_a_place_or_distance_that_cannot_be_used_is_an_in_form_message(client, p
     assert response.status_code == 400
     assert message in text_of(response.text)
     assert '<form class="search-form"' in response.text
+
+
+def test_trial_page_contacts_with_tel_and_mailto_links_nearest_site_first(client):
+    page = client.get("/trials/NCT03281889", params={"near": "Houston"}).text  # sites in Boston and Houston
+    contacts = re.search(r'<section aria-labelledby="contact" class="contacts">(.*?)</section>', page, re.S).group(1)
+    text = text_of(contacts)
+    assert text.startswith("Whom to contact At the nearest site with a contact ")
+    assert "Houston" in text.split("For the whole trial")[0] and " from Houston, TX, United States, recruiting)" in text
+    assert re.search(r'<a class="contact-phone" href="tel:[0-9+\-.()]+">', contacts)
+    assert re.search(r'<a class="contact-email" href="mailto:[^"@\s]+@[^"@\s]+">', contacts)
+    sites = re.findall(r'<span class="distance">([^<]+)</span>', page)
+    assert len(sites) == 2 and sites[0].endswith(" km") and int(sites[1].split()[0].replace(",", "")) > 2000
+    assert 'value="Houston"' in page  # the sites form, filled in
+    first = text_of(client.get("/trials/NCT03281889").text)  # no place: the first open site's contacts
+    assert "At the first open site with a contact Massachusetts General Hospital" in first
+
+
+def test_trial_page_without_contacts_says_so_and_links_the_registry(client):
+    page = client.get("/trials/NCT04431453").text
+    assert "The record names no one to contact." in text_of(page)
+    assert '<a href="https://clinicaltrials.gov/study/NCT04431453" rel="external noopener">The registry’s page of the trial</a>' \
+        in page
+    assert "Responsible for the trial Gilead Study Director (study director, Gilead Sciences)" in text_of(page)
+
+
+def test_an_unknown_place_on_the_trial_page_is_a_notice_not_an_error(client):
+    response = client.get("/trials/NCT03281889", params={"near": "Houstn"})
+    assert response.status_code == 200
+    assert "Unknown place 'Houstn'. (Did you mean Houston" in text_of(response.text)
+
+
+def test_print_stylesheet_keeps_the_checklists_and_contacts(client):
+    css = client.get("/static/style.css").text
+    printed = css[css.index("@media print {") + len("@media print {"):]
+    hidden = printed[:printed.index("{ display: none; }")]
+    assert ".contacts" not in hidden and ".checklist" not in hidden
+    assert ".site-header" in hidden and '[aria-labelledby="history"]' in hidden
+    assert ".contacts { break-inside: avoid;" in printed and "attr(href)" in printed

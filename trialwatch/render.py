@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # type-only: a search result is worded without importing the 
     from harvester.history.timeline import StatusTimeline
     from harvester.models import Criterion, PageDetails
     from search.views.change import ChangeView
+    from search.views.contacts import ContactsView
     from search.views.sources import TrialSources
     from search.views.trial import TrialView
 
@@ -93,7 +94,16 @@ def render_trial(view: TrialView, width: int = PIPE_WIDTH) -> str:
                            ("Who cannot join (exclusion criteria):", criteria.exclusion)):
         if items:
             lines += ["", heading, *_criteria_lines(items, width)]
-    if trial.locations:
+    if view.contacts is not None:
+        lines += ["", *_contact_lines(view.contacts, width)]
+    if view.sites_nearest:
+        lines += ["", wrap(f"Places ({len(view.sites_nearest)}), nearest to {view.near} first:", "", width)]
+        for site in view.sites_nearest[:MAX_PLACES]:
+            distance = f"{site.distance}: " if site.distance else "(no coordinates) "
+            lines.append(wrap(f"{distance}{site.place} [{site.status}]", "  - ", width))
+        if len(view.sites_nearest) > MAX_PLACES:
+            lines.append(f"  ... and {len(view.sites_nearest) - MAX_PLACES} more (--format json lists all)")
+    elif trial.locations:
         lines += ["", f"Places ({len(trial.locations)}):"]
         for location in trial.locations[:MAX_PLACES]:
             place = ", ".join(part for part in (place_text(location), location.country) if part)
@@ -112,6 +122,26 @@ def render_trial(view: TrialView, width: int = PIPE_WIDTH) -> str:
         source = provenance.source_url or provenance.source
         lines.append(wrap(f"Stored from {source}, fetched {provenance.fetched_at:%Y-%m-%d}", "", width))
     return "\n".join(lines)
+
+
+def _contact_lines(contacts: ContactsView, width: int) -> list[str]:
+    """Whom to contact: the nearest (or first open) site's contacts, the central ones, the people responsible."""
+    lines = ["Contacts:"]
+    if contacts.site is not None and contacts.site_contacts:
+        distance = f"{contacts.site.distance}, " if contacts.site.distance else ""
+        lines.append(wrap(f"At the {contacts.site_is}, {contacts.site.place} ({distance}{contacts.site.status}):",
+                          "  ", width))
+        lines += [wrap(contact.text(), "    - ", width) for contact in contacts.site_contacts]
+    if contacts.central:
+        lines.append("  For the whole trial:")
+        lines += [wrap(contact.text(), "    - ", width) for contact in contacts.central]
+    if contacts.none_note:
+        lines.append(wrap(f"{contacts.none_note} The registry's page of the trial may say more, or ask the "
+                          f"sponsor: {contacts.registry_url}", "  ", width))
+    if contacts.officials:
+        lines.append("  Responsible:")
+        lines += [wrap(official, "    - ", width) for official in contacts.officials]
+    return lines
 
 
 def _page_lines(page: PageDetails, width: int) -> list[str]:

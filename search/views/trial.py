@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from harvester.history.timeline import StatusTimeline, status_timeline
 from harvester.models import Location, Trial, status_label
 from harvester.store.store import Store
 from index.drug_names import distinct_names, drugs_named_in, known_drugs
+from search.views.contacts import ContactsView, SiteView, contacts_view, nearest_sites
 from search.views.glossary import Explainer, Term, terms_in
 from search.views.words import StatusWords, code_words, date_text, phase_label, status_words, who_line
+
+if TYPE_CHECKING:
+    from search.nearby import Near
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,11 @@ class TrialView:
     terms: list[Term] = field(default_factory=list)
     #: cuts a text of the trial at its `terms` (``<abbr title>`` on the web)
     explain: Explainer = field(default_factory=lambda: Explainer(()))
+    #: whom to contact, the nearest (or first open) site's contacts first
+    contacts: ContactsView | None = None
+    #: measured from a place: its name as understood (``Boston, MA, United States``) and every site, nearest first
+    near: str = ""
+    sites_nearest: list[SiteView] = field(default_factory=list)
 
     @property
     def nct_id(self) -> str:
@@ -158,9 +168,11 @@ def _texts(trial: Trial) -> list[str]:
     return [text for text in texts if text]
 
 
-def trial_view(trial: Trial, store: Store | None = None) -> TrialView:
-    """The view of a merged stored trial; with `store`, its status timeline too."""
+def trial_view(trial: Trial, store: Store | None = None, near: Near | None = None) -> TrialView:
+    """The view of a merged stored trial; with `store`, its status timeline too; with `near`, its sites nearest to
+    that place first, and the nearest site's contacts."""
     text_of_status = status_text(trial)
+    point = (near.lat, near.lon) if near is not None else None
     treatments, treatments_note = _treatments(trial)
     terms = terms_in(_texts(trial))
     return TrialView(
@@ -176,4 +188,7 @@ def trial_view(trial: Trial, store: Store | None = None) -> TrialView:
         timeline=status_timeline(store, trial) if store is not None else None,
         terms=terms,
         explain=Explainer(tuple(terms)),
+        contacts=contacts_view(trial, point),
+        near=near.label if near is not None else "",
+        sites_nearest=nearest_sites(trial, point) if point is not None else [],
     )

@@ -15,14 +15,17 @@ from trialwatch.options import common_options, open_store
 @click.option("--history", is_flag=True, help="Print the trial's status timeline from its stored versions instead.")
 @click.option("--sources", is_flag=True,
               help="List the trial's stored versions (registry record, trial page) and their findings instead.")
+@click.option("--near", metavar="PLACE",
+              help="List the sites nearest this city first, with distances, and the nearest site's contacts first.")
 @common_options
-def show(nct_id: str, output_format: str, history: bool, sources: bool, settings: Settings) -> None:
-    """Print one stored trial: status, sponsor, drugs, who can and cannot join, places.
+def show(nct_id: str, output_format: str, history: bool, sources: bool, near: str | None, settings: Settings) -> None:
+    """Print one stored trial: status, sponsor, drugs, who can and cannot join, whom to contact, places.
 
     \b
     Example:
       trialwatch show NCT04267848
-      trialwatch show NCT04267848 --format json | jq .overall_status
+      trialwatch show NCT04267848 --near Boston
+      trialwatch show NCT04267848 --format json | jq .central_contacts
     """
     from harvester.models import normalize_nct_id
     from harvester.store.trials import load_trial
@@ -36,12 +39,19 @@ def show(nct_id: str, output_format: str, history: bool, sources: bool, settings
     if sources:
         _show_sources(nct_id, output_format, settings)
         return
+    place = None
+    if near is not None:
+        from search.models import checked_text
+        from search.nearby import resolve_near
+
+        place = resolve_near(checked_text("--near", near), None, open_sites_only=False)
+        click.echo(f"trialwatch: near {place.note}", err=True)
     with open_store(settings) as store:
         trial = load_trial(store, nct_id)
     if output_format == "json":
         click.echo(trial.model_dump_json(indent=2))
     else:
-        click.echo(render_trial(trial_view(trial), terminal_width()))
+        click.echo(render_trial(trial_view(trial, near=place), terminal_width()))
     if trial.provenance.source == "page":  # the next step, on stderr: stdout is the trial as a patient reads it
         click.echo(f"trialwatch: `trialwatch harvest {nct_id}` stores its registry record, when it has one", err=True)
 

@@ -24,7 +24,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from harvester.errors import IndexDamaged, InvalidNctId, NotInStore, SearchIndexError, TrialwatchError, UsageError
 from harvester.models import normalize_nct_id
-from search.models import MAX_AGE
+from search.models import MAX_AGE, clean_text
+from search.views.contacts import NEAREST_SITES_SHOWN
 from trialwatch.web import forms, searching, views
 from trialwatch.web.chart import watch_chart
 from trialwatch.web.searching import SearchPage
@@ -160,9 +161,19 @@ def create_app(data_dir: Path, *, search: Callable[[Path, forms.SearchForm], Sea
         from harvester.store.trials import load_trial
         from search.views.trial import trial_view
 
+        near_asked = clean_text(request.query_params.get("near", ""))[:200]
+        near, near_error = None, ""
+        if near_asked:
+            from search.nearby import resolve_near
+
+            try:
+                near = resolve_near(near_asked, None, open_sites_only=False)
+            except UsageError as error:
+                near_error = _sentence(str(error)) + (f" ({_sentence(error.hint)[:-1]})." if error.hint else "")
         with Store.open(data_dir) as store:
-            view = trial_view(load_trial(store, nct_id), store)
-        return render(request, "trial.html", view=view, trial=view.trial)
+            view = trial_view(load_trial(store, nct_id), store, near=near)
+        return render(request, "trial.html", view=view, trial=view.trial, near_asked=near_asked,
+                      near_error=near_error, nearest_shown=NEAREST_SITES_SHOWN)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
