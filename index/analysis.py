@@ -23,6 +23,7 @@ from whoosh.analysis import (
     StopFilter,
 )
 from whoosh.analysis.acore import Token
+from whoosh.lang import stemmer_for_language
 from whoosh.support.charset import accent_map
 
 #: separators of the sections of a weighted text (`weighted_text`), characters no record text contains
@@ -114,18 +115,95 @@ def phase_term(text: str) -> str:
 def text_analyzer() -> Analyzer:
     """Prose (titles, summaries, criteria): words, lowercased, accent-folded, stop words dropped, American
     spelling, stemmed (Snowball English), nouns in -ancy/-ency met with their adjectives (`word_form`)."""
-    return name_analyzer() | StemFilter(lang="en") | NormalizeFilter(word_form)
+    return FusedAnalyzer(stem=True)
 
 
 def name_analyzer() -> Analyzer:
     """Names (drugs, conditions, sponsors, places): like prose but not stemmed, so spelling suggestions are words."""
-    return (
+    return FusedAnalyzer(stem=False)
+
+
+def analyzer_chain(stem: bool) -> Analyzer:
+    """The analysis of `FusedAnalyzer` as Whoosh's chain of filters: what it does in one pass, step by step."""
+    chain = (
         RegexTokenizer()
         | LowercaseFilter()
         | CharsetFilter(accent_map)
         | StopFilter(stoplist=STOP_WORDS)
         | NormalizeFilter(american_spelling)
     )
+    return chain | StemFilter(lang="en") | NormalizeFilter(word_form) if stem else chain
+
+
+_WORD_PATTERN = RegexTokenizer().expression
+_STOP_WORDS = frozenset(STOP_WORDS)
+#: `StopFilter`'s default: shorter words are stop words
+_MIN_WORD = 2
+_english_stem = stemmer_for_language("en")
+#: words remembered by `name_term` and `prose_term` (a registry-scale vocabulary is ~10^6 words)
+_TERM_CACHE = 1 << 18
+
+
+@functools.lru_cache(maxsize=_TERM_CACHE)
+def name_term(word: str) -> str | None:
+    """The term of one word as the name chain makes it (lowercase, accent fold, stop words, American spelling);
+    None for a stop word."""
+    text = word.lower().translate(accent_map)
+    if len(text) < _MIN_WORD or text in _STOP_WORDS:
+        return None
+    return american_spelling(text)
+
+
+@functools.lru_cache(maxsize=_TERM_CACHE)
+def prose_term(word: str) -> str | None:
+    """`name_term`, then stemmed and `word_form`: the term of one word of prose; None for a stop word."""
+    name = name_term(word)
+    return None if name is None else word_form(_english_stem(name))
+
+
+class FusedAnalyzer(Analyzer):
+    """`analyzer_chain` in one pass: each word's term is computed once per process (`name_term`, `prose_term`)
+    and a token is made per word without the seven generator layers of the chain. Same tokens, same positions
+    (stop words removed and the positions renumbered as `StopFilter` does), so the index is the same
+    (`tests/test_index_identical.py`). Calls the pass does not cover (character offsets for highlighting, stop words
+    kept, the original text kept, no tokenizing) go through the chain itself."""
+
+    def __init__(self, stem: bool) -> None:
+        self.stem = stem
+        self.chain = analyzer_chain(stem)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FusedAnalyzer) and other.stem == self.stem
+
+    def __hash__(self) -> int:
+        return hash((FusedAnalyzer, self.stem))
+
+    def has_morph(self) -> bool:
+        return self.stem
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs: Any) -> Iterator[Token]:
+        if chars or keeporiginal or not removestops or not tokenize:
+            yield from self.chain(value, positions=positions, chars=chars, keeporiginal=keeporiginal,
+                                  removestops=removestops, start_pos=start_pos, start_char=start_char,
+                                  tokenize=tokenize, mode=mode, **kwargs)
+            return
+        term_of = prose_term if self.stem else name_term
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        position: int | None = None
+        for index, match in enumerate(_WORD_PATTERN.finditer(value)):
+            term = term_of(match.group(0))
+            if term is None:
+                continue
+            token.text = term
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                # StopFilter's renumbering: the first kept word keeps its position, the next ones follow it
+                position = start_pos + index if position is None else position + 1
+                token.pos = position
+            yield token
 
 
 def keyword_analyzer(normalize: Callable[[str], str]) -> Analyzer:

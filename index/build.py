@@ -15,6 +15,7 @@ from harvester.models import Trial
 from harvester.store.store import Store
 from harvester.store.trials import merged_trial
 from index.documents import trial_document
+from index.lengths import memory_field_lengths
 from index.lock import DEFAULT_LOCK_TIMEOUT, writer_lock
 from index.schema import SCHEMA_VERSION, build_schema
 from index.storage import IndexLocation, IndexState, check_intact, read_state, write_state
@@ -148,33 +149,39 @@ def _readable_trials(store: Store, nct_ids: Iterable[str] | None = None) -> Iter
 def _write(generation: Path, trials: Iterable[Trial], *, create: bool, processes: int) -> int:
     """Add (or replace, by NCT id) one document per trial in the Whoosh index at `generation`; commit once.
 
-    The vocabulary the trials teach (`index.vocabulary`) is saved beside it.
+    The vocabulary the trials teach (`index.vocabulary`) is saved beside it. Field lengths stay in memory until the
+    commit writes the postings (`index.lengths`).
     """
-    from whoosh.index import create_in, open_dir
-
     try:
-        index = create_in(str(generation), build_schema()) if create else open_dir(str(generation))
-        if processes > 1:
-            # several processes each write a segment of their own, left unmerged: merging would undo the time saved
-            segment_args = {"limitmb": WRITER_MEMORY_MB, "compound": COMPOUND_SEGMENTS}
-            writer = index.writer(procs=processes, multisegment=True, subargs=segment_args, **segment_args)
-        else:
-            writer = index.writer(limitmb=WRITER_MEMORY_MB, compound=COMPOUND_SEGMENTS)
-        count = 0
-        vocabulary = VocabularyBuilder() if create else VocabularyBuilder.resumed(generation)
-        try:
-            for trial in trials:
-                vocabulary.add(trial)
-                if create:
-                    writer.add_document(**trial_document(trial))
-                else:
-                    writer.update_document(**trial_document(trial))
-                count += 1
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
-        vocabulary.save(generation)
+        with memory_field_lengths():
+            return _write_documents(generation, trials, create=create, processes=processes)
     except OSError as error:
         raise SearchIndexError(f"cannot write the search index in {generation}: {error}") from error
+
+
+def _write_documents(generation: Path, trials: Iterable[Trial], *, create: bool, processes: int) -> int:
+    from whoosh.index import create_in, open_dir
+
+    index = create_in(str(generation), build_schema()) if create else open_dir(str(generation))
+    if processes > 1:
+        # several processes each write a segment of their own, left unmerged: merging would undo the time saved
+        segment_args = {"limitmb": WRITER_MEMORY_MB, "compound": COMPOUND_SEGMENTS}
+        writer = index.writer(procs=processes, multisegment=True, subargs=segment_args, **segment_args)
+    else:
+        writer = index.writer(limitmb=WRITER_MEMORY_MB, compound=COMPOUND_SEGMENTS)
+    count = 0
+    vocabulary = VocabularyBuilder() if create else VocabularyBuilder.resumed(generation)
+    try:
+        for trial in trials:
+            vocabulary.add(trial)
+            if create:
+                writer.add_document(**trial_document(trial))
+            else:
+                writer.update_document(**trial_document(trial))
+            count += 1
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    vocabulary.save(generation)
     return count
