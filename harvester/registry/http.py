@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from harvester.errors import BadRequest, BadResponse, RateLimited, RegistryError, RegistryUnavailable, UsageError
+from harvester.jsoncodec import decode_json
 
 logger = logging.getLogger(__name__)
 
@@ -294,7 +295,7 @@ class PoliteClient:
         if not expect_json:
             return response, None
         try:
-            return response, response.json()
+            return response, decode_json(response.content)
         except ValueError as error:  # JSONDecodeError, UnicodeDecodeError: a truncated or non-JSON body
             return _Failure(BadResponse, f"response body is not JSON ({error})", error)
         except RecursionError as error:  # JSON nested deeper than any real record

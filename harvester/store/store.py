@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from harvester.errors import NotInStore, ReadOnlyDataDir, StoreError
+from harvester.jsoncodec import canonical_json, decode_json
 from harvester.store.delivery_rows import DeliveryRows
 from harvester.store.event_rows import EventRows
 from harvester.store.schema import migrate
@@ -62,21 +63,30 @@ def canonical_api_hash(record: dict[str, Any]) -> str:
     """Hash of a record's meaning: volatile fields dropped, unordered derived lists sorted, keys sorted.
 
     The two real snapshots of NCT02552212 (tests/fixtures/records) differ only in such fields and hash the same.
+    Only the dicts on the way to what is dropped or sorted are copied (the record is not changed), and the text is
+    written by `canonical_json` (orjson, the same bytes as the standard library's sorted compact JSON, so hashes
+    stored before stay comparable).
     """
-    canonical = json.loads(json.dumps(record))
+    canonical = dict(record)
     for path in _VOLATILE_PATHS:
         parent = canonical
         for key in path[:-1]:
-            parent = parent.get(key) if isinstance(parent, dict) else None
-        if isinstance(parent, dict):
+            child = parent.get(key)
+            if not isinstance(child, dict):
+                break
+            parent[key] = parent = dict(child)
+        else:
             parent.pop(path[-1], None)
-    for module in (canonical.get("derivedSection") or {}).values():
-        if isinstance(module, dict):
-            for name in _UNORDERED_DERIVED_LISTS:
-                if isinstance(module.get(name), list):
-                    module[name].sort(key=lambda item: json.dumps(item, sort_keys=True))
-    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return content_hash(text.encode("utf-8", "backslashreplace"))
+    derived = canonical.get("derivedSection")
+    if isinstance(derived, dict):
+        canonical["derivedSection"] = derived = dict(derived)
+        for name, module in derived.items():
+            if isinstance(module, dict) and any(isinstance(module.get(key), list) for key in _UNORDERED_DERIVED_LISTS):
+                derived[name] = module = dict(module)
+                for key in _UNORDERED_DERIVED_LISTS:
+                    if isinstance(module.get(key), list):
+                        module[key] = sorted(module[key], key=lambda item: json.dumps(item, sort_keys=True))
+    return content_hash(canonical_json(canonical))
 
 
 def content_hash(data: bytes) -> str:
@@ -97,7 +107,7 @@ class StoredVersion:
     run_id: int | None
 
     def json(self) -> Any:
-        return json.loads(self.raw)
+        return decode_json(self.raw)
 
 
 @dataclass(frozen=True)
@@ -213,15 +223,9 @@ class Store(WatchRows, EventRows, DeliveryRows):
         run_id: int | None = None,
     ) -> Outcome:
         """Keep `raw` as a new version unless it has the same content hash as the latest version from `source`."""
-        latest = self._execute(
-            "SELECT content_hash FROM versions WHERE nct_id = ? AND source = ? ORDER BY id DESC LIMIT 1",
-            (nct_id, source),
-        ).fetchone()
-        self._execute(
-            "INSERT INTO trials VALUES (?, ?, ?) ON CONFLICT(nct_id) DO UPDATE SET last_seen = excluded.last_seen",
-            (nct_id, fetched_at, fetched_at),
-        )
-        if latest is not None and latest["content_hash"] == content_hash:
+        latest = self._latest_hash(nct_id, source)
+        self._seen(nct_id, fetched_at)
+        if latest is not None and latest == content_hash:
             return "unchanged"
         self._execute(
             "INSERT INTO versions (nct_id, source, source_url, fetched_at, last_update_posted, data_timestamp,"
@@ -230,6 +234,27 @@ class Store(WatchRows, EventRows, DeliveryRows):
              gzip.compress(raw, compresslevel=GZIP_LEVEL, mtime=0), run_id),
         )
         return "new" if latest is None else "changed"
+
+    def seen_unchanged(self, *, nct_id: str, source: Source, content_hash: str, fetched_at: str) -> bool:
+        """If the latest version from `source` has `content_hash`, record the trial as seen and return True (what
+        `add_version` does for an unchanged record, without the record's bytes); else change nothing."""
+        if self._latest_hash(nct_id, source) != content_hash:
+            return False
+        self._seen(nct_id, fetched_at)
+        return True
+
+    def _latest_hash(self, nct_id: str, source: Source) -> str | None:
+        row = self._execute(
+            "SELECT content_hash FROM versions WHERE nct_id = ? AND source = ? ORDER BY id DESC LIMIT 1",
+            (nct_id, source),
+        ).fetchone()
+        return None if row is None else str(row["content_hash"])
+
+    def _seen(self, nct_id: str, fetched_at: str) -> None:
+        self._execute(
+            "INSERT INTO trials VALUES (?, ?, ?) ON CONFLICT(nct_id) DO UPDATE SET last_seen = excluded.last_seen",
+            (nct_id, fetched_at, fetched_at),
+        )
 
     def latest_version(self, nct_id: str, source: Source | None = None) -> StoredVersion:
         """The newest version of a trial, preferring the registry record over a page when `source` is None."""
