@@ -26,8 +26,9 @@ from whoosh.searching import Searcher
 
 from search.ranking import SaturatedTfIdf
 
-#: fields of coded values (a few terms each, used as filters): their document sets are cached per index reader
-CACHED_FIELDS = frozenset({"status", "phase", "sex"})
+#: fields of coded values (a few terms each, used as filters), and the countries (a few hundred names, words or
+#: phrases, a filter too): their document sets are cached per index reader
+CACHED_FIELDS = frozenset({"status", "phase", "sex", "countries"})
 #: index reader -> (field, text) -> documents; a reader never changes, and is dropped with its searcher
 _DOCSETS: weakref.WeakKeyDictionary[object, dict[tuple[str, object], set[int]]] = weakref.WeakKeyDictionary()
 
@@ -293,6 +294,15 @@ class FastSearch:
             return sets[0].intersection(*sets[1:])
         if kind is query.Or and not q.minmatch:
             return set().union(*(self.documents(child) for child in q.subqueries))
+        if kind is query.Phrase and q.fieldname in CACHED_FIELDS:  # "united states": positions checked once
+            cache = _DOCSETS.setdefault(self.searcher.reader(), {})
+            key = (q.fieldname, tuple(q.words))
+            if key not in cache:
+                cache[key] = self._matched(q)
+            return cache[key]
+        return self._matched(q)
+
+    def _matched(self, q: query.Query) -> set[int]:
         node = self.node(q)
         if node.is_exact:
             return set(node.bounds)

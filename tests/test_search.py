@@ -239,6 +239,13 @@ def test_country_and_city(searcher):
     assert ids(find(searcher, query="city:zurich")) == ["NCT02513394"]  # indexed as Zürich
 
 
+def test_a_two_word_country_filter_is_the_same_from_the_readers_cache(searcher, trials):
+    in_the_us = {trial.nct_id for trial in trials if "United States" in trial.countries()}
+    first = ids(find(searcher, query="cancer", country="United States"))  # the phrase checked, its trials kept
+    assert first and set(first) == {nct_id for nct_id in ids(find(searcher, query="cancer")) if nct_id in in_the_us}
+    assert ids(find(searcher, query="cancer", country="United States")) == first
+
+
 def test_a_title_only_match_has_a_title_snippet(searcher):
     response = find(searcher, query="consortium")
     assert ids(response) == ["NCT01511679"]
