@@ -8,7 +8,7 @@ from typing import Any
 
 from harvester.models import Criterion, MeshTerm, Trial
 from index.analysis import weighted_text
-from index.drug_names import brand_and_generic_names, distinct_names, known_drugs
+from index.drug_names import brand_and_generic_names, distinct_names, known_drugs, named_treatments
 from index.schema import NO_MAXIMUM_AGE, OPEN_TERM, TEXT_WEIGHTS
 from index.sites import located_sites
 
@@ -46,7 +46,8 @@ def trial_document(trial: Trial) -> dict[str, Any]:
         "nct_id": trial.nct_id,
         "text": weighted_text((weight, sections[name]) for name, weight in TEXT_WEIGHTS.items()),
         "title": trial.title,
-        "interventions": list(dict.fromkeys(intervention.name for intervention in trial.interventions)),
+        "interventions": _shown_treatments(trial),
+        "treatments_named_in": named_treatments(trial.keywords, trial.title)[1] if not trial.interventions else None,
         "status": _status_terms(trial),
         "_stored_status": trial.overall_status,
         "phase": " ".join(trial.phases),
@@ -70,6 +71,13 @@ def trial_document(trial: Trial) -> dict[str, Any]:
     # a display value may be empty (a trial page's keywords are no conditions): then nothing is shown, not the text
     return {name: value for name, value in document.items()
             if value not in (None, "", []) or (name.startswith("_stored_") and name[8:] in document)}
+
+
+def _shown_treatments(trial: Trial) -> list[str]:
+    """The intervention names, for display; for a record that lists none, the drugs its keywords or title name."""
+    if trial.interventions:
+        return list(dict.fromkeys(intervention.name for intervention in trial.interventions))
+    return named_treatments(trial.keywords, trial.title)[0]
 
 
 def _record_drugs(trial: Trial) -> list[str]:

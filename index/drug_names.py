@@ -60,6 +60,14 @@ def drugs_named_in(text: str) -> list[str]:
     return [name for _, name in sorted(found)]
 
 
+def named_treatments(keywords: Iterable[str], title: str) -> tuple[list[str], str]:
+    """For a record that lists no interventions (a trial page): the drugs its keywords or title name, each once,
+    and where they were found (``keywords``, ``title``, ``keywords and title``; empty when none)."""
+    in_keywords, in_title = known_drugs(keywords), drugs_named_in(title)
+    where = " and ".join(part for part, found in (("keywords", in_keywords), ("title", in_title)) if found)
+    return distinct_names([*in_keywords, *in_title]), where
+
+
 def brand_and_generic_names(names: Iterable[str]) -> list[str]:
     """For every drug name in the table, its generic name and all its brand names (in table order)."""
     generics = dict.fromkeys(_GENERIC_BY_NAME[name.strip().lower()] for name in names

@@ -30,7 +30,7 @@ from index.analysis import (
     text_analyzer,
 )
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 #: the weight of each section of the `text` field
 TEXT_WEIGHTS = {
@@ -71,8 +71,10 @@ def build_schema() -> Schema:
         drugs=_text(names, stored=True),
         # the record's keywords (indexed in `conditions`), stored for snippets that say they are keywords
         keywords=STORED(),
-        # the intervention names as a list, for display
+        # the intervention names as a list, for display (for a record listing none, the drugs its keywords or title
+        # name, and `treatments_named_in` says where: "keywords and title")
         interventions=STORED(),
+        treatments_named_in=STORED(),
         # the status slug, plus `OPEN_TERM` when open to enrolment; the stored value is the registry's status
         status=KEYWORD(analyzer=keyword_analyzer(status_term), stored=True),
         phase=KEYWORD(analyzer=keyword_analyzer(phase_term)),

@@ -404,4 +404,5 @@ def _result(
         score=score,
         snippets=trial_snippets(stored, words, analyzers) if words else [],
         limits=StatedLimits(**stored.get("limits", {})),
+        treatments_named_in=stored.get("treatments_named_in", ""),
     )

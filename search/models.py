@@ -180,6 +180,8 @@ class SearchResult:
     #: in a near-me search, the trial's nearest site that counts (`search.nearby`)
     nearest_site: NearestSite | None = None
     limits: StatedLimits = field(default_factory=StatedLimits)
+    #: when the record lists no interventions, where `drugs` were found: ``keywords and title``
+    treatments_named_in: str = ""
 
 
 @dataclass(frozen=True)

@@ -714,6 +714,11 @@ def test_what_is_tested_on_a_page_only_trial_is_what_its_title_and_keywords_name
     assert ("What is tested:\n  Named in the trial's keywords and title; the record lists no treatments.\n"
             "  - Lenalidomide\n  - Methotrexate\n") in shown
     assert "Revlimid" not in shown  # the brand-name table's names are for matching, not for saying
+    # the results list says the same, where the names come from included
+    found = CliRunner().invoke(cli, ["search", "nct:NCT06965244", "--data-dir", str(data_dir)]).stdout
+    assert "treatments (named in the trial's keywords and title): Lenalidomide, Methotrexate" in " ".join(found.split())
+    hit = text_of(client.get("/search?q=lenalidomide+methotrexate&status=any").text)
+    assert "Treatments Lenalidomide, Methotrexate (named in the trial's keywords and title)" in hit
 
 
 def test_table_brand_names_match_but_are_labelled_as_the_table_s(client, data_dir):

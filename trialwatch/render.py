@@ -227,7 +227,8 @@ def _result_block(result: ResultView, width: int, mark: Callable[[str], str]) ->
     if result.treatments:
         shown = ", ".join(result.treatments[:MAX_TREATMENTS_SHOWN])
         more = len(result.treatments) - MAX_TREATMENTS_SHOWN
-        lines.append(wrap(f"treatments: {shown}" + (f" (+{more} more)" if more > 0 else ""), "  ", width,
+        named = f" ({result.treatments_note})" if result.treatments_note else ""
+        lines.append(wrap(f"treatments{named}: {shown}" + (f" (+{more} more)" if more > 0 else ""), "  ", width,
                           subsequent="    "))
     lines.extend(wrap(f"{snippet.label}: {snippet.marked(mark)}", "  ", width, subsequent="    ")
                  for snippet in result.snippets)

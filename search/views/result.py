@@ -63,6 +63,9 @@ class ResultView:
     #: when the search asked for an age or a sex the trial states no limit for, or a limit only its criteria say:
     #: ``age limits not stated``, ``ages 18 years and over (read from the criteria)``, ``sex not stated``
     eligibility_note: str = ""
+    #: when the record lists no treatments and `treatments` are the drugs its keywords or title name:
+    #: ``named in the trial's keywords and title``
+    treatments_note: str = ""
 
 
 def snippet_view(snippet: Snippet) -> SnippetView:
@@ -96,6 +99,7 @@ def result_view(result: SearchResult, request: SearchRequest | None = None) -> R
         snippets=[snippet_view(snippet) for snippet in result.snippets if snippet.field != "title"],
         nearest_site=_nearest_site_text(result),
         eligibility_note=eligibility_note(result.limits, request),
+        treatments_note=f"named in the trial's {result.treatments_named_in}" if result.treatments_named_in else "",
     )
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from harvester.history.timeline import StatusTimeline, status_timeline
 from harvester.models import Location, Trial, status_label
 from harvester.store.store import Store
-from index.drug_names import distinct_names, drugs_named_in, known_drugs
+from index.drug_names import distinct_names, named_treatments
 from search.views.contacts import ContactsView, SiteView, contacts_view, nearest_sites
 from search.views.glossary import Explainer, Term, terms_in
 from search.views.words import StatusWords, code_words, date_text, phase_label, status_words, who_line
@@ -134,11 +134,9 @@ def _treatments(trial: Trial) -> tuple[list[Treatment], str]:
         return [Treatment(intervention.name, code_words(intervention.type),
                           _other_names(intervention.name, intervention.other_names), intervention.description)
                 for intervention in trial.interventions], ""
-    in_keywords, in_title = known_drugs(trial.keywords), drugs_named_in(trial.title)
-    named = distinct_names([*in_keywords, *in_title])
+    named, where = named_treatments(trial.keywords, trial.title)
     if not named:
         return [], ""
-    where = " and ".join(part for part, found in (("keywords", in_keywords), ("title", in_title)) if found)
     return [Treatment(name) for name in named], f"Named in the trial's {where}; the record lists no treatments."
 
 
