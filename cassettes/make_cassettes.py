@@ -245,6 +245,7 @@ SOURCES.md F). Only the status line and body were reported; the other headers ar
     )
 
     write_refresh_cassettes(shared)
+    write_real_lupus_harvest_cassette(shared)
     write_page_cassettes()
 
 
@@ -279,6 +280,48 @@ def later_nct06714279(record: dict) -> dict:
         {"facility": "Beaumont Hospital", "status": "RECRUITING", "city": "Dublin", "country": "Ireland"}]
     later["derivedSection"]["miscInfoModule"]["versionHolder"] = "2025-09-10"
     return later
+
+
+def write_real_lupus_harvest_cassette(shared: Path) -> None:
+    """harvest_real_lupus.yaml: a lupus harvest answered with the real lupus records of the downloads."""
+    import json
+
+    sys.path.insert(0, str(HERE.parent))
+    from harvester.registry.files import iter_file
+
+    found = {}
+    for folder in ("exports", "bulk"):
+        for path in sorted((shared / folder).iterdir()):
+            for item in iter_file(path):
+                protocol = (item.record or {}).get("protocolSection", {})
+                if any("lupus" in condition.lower() for condition in protocol.get("conditionsModule", {})
+                       .get("conditions", [])):
+                    found[protocol["identificationModule"]["nctId"]] = (item.record, f"{folder}/{path.name}")
+    query = {**FORMAT, "query.cond": "lupus", "pageSize": "1"}
+    ids = sorted(found, reverse=True)  # the SLE trial (NCT05843643) first
+    interactions = [Interaction("/version", {}, 200, "OK",
+                                b'{"apiVersion":"2.0.5","dataTimestamp":"2023-06-29T09:00:00"}')]
+    for number, nct_id in enumerate(ids):
+        page: dict = {"studies": [found[nct_id][0]]}
+        if number + 1 < len(ids):
+            page["nextPageToken"] = f"DERIVEDlupus{number + 2}"
+        params = {**query, **({"pageToken": f"DERIVEDlupus{number + 1}"} if number else {})}
+        interactions.append(Interaction("/studies", params, 200, "OK",
+                                        json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode()))
+    sources = "\n".join(f"  page {number + 1}: {nct_id}, {found[nct_id][1]}" for number, nct_id in enumerate(ids))
+    write_cassette(
+        "harvest_real_lupus.yaml",
+        f"""
+A harvest of query.cond=lupus&pageSize=1 (tests/test_harvest.py): GET /version, then one page per study.
+The studies are the real records, content unchanged (re-serialised compactly), of every study in the website
+exports and the bulk sample whose conditions mention lupus:
+{sources}
+DERIVED: the page wrappers and their nextPageToken values (DERIVEDlupusN), and the /version body (dataTimestamp
+2023-06-29, NCT05843643's versionHolder; the time of day is made up). The live registry answers this query with
+many more lupus trials; these are the ones stored offline.
+        """,
+        interactions,
+    )
 
 
 def write_refresh_cassettes(shared: Path) -> None:

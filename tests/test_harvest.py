@@ -11,6 +11,7 @@ from harvester.errors import RegistryUnavailable
 from harvester.registry.client import RegistryClient, StudyQuery
 from harvester.registry.harvest import harvest_query
 from harvester.registry.http import HttpSettings, PoliteClient
+from harvester.registry.parse import parse_study
 from tests.records import snapshot_record
 
 NO_WAIT = HttpSettings(min_interval=0, max_attempts=1)
@@ -29,6 +30,21 @@ def test_replayed_multipage_harvest_stores_every_record(cassette, store):
     version = store.latest_version("NCT06388018")
     assert version.source_url == "https://clinicaltrials.gov/api/v2/studies/NCT06388018"
     assert version.last_update_posted is not None
+
+
+def test_a_lupus_harvest_of_the_real_lupus_records_follows_the_pages_and_reads_the_sle_trial(cassette, store):
+    """harvest_real_lupus.yaml: real lupus records of the downloads, one a page (DERIVED wrappers and tokens)."""
+    with cassette("harvest_real_lupus.yaml", recordable=False) as recorded, \
+            RegistryClient(settings=NO_WAIT) as client:
+        summary = harvest_query(client, store, StudyQuery(condition="lupus", page_size=1))
+    assert recorded.all_played
+    assert summary.line() == "fetched 2, new 2, changed 0, unchanged 0"
+    assert store.nct_ids() == ["NCT03840928", "NCT05843643"]
+    sle = parse_study(json.loads(store.latest_version("NCT05843643").raw))
+    assert sle.conditions == ["Systemic Lupus Erythematosus"] and sle.overall_status == "NOT_YET_RECRUITING"
+    assert sle.lead_sponsor and sle.lead_sponsor.name == "AbbVie"
+    registry = parse_study(json.loads(store.latest_version("NCT03840928").raw))
+    assert "Lupus Erythematosus" in registry.conditions and len(registry.conditions) > 10
 
 
 def test_replaying_the_same_harvest_adds_no_versions(cassette, store):
