@@ -1,10 +1,58 @@
 """The one exception tree of trialwatch.
 
-Library code raises these; only the CLI turns them into messages and exit codes.
-Foreign errors (httpx, sqlite3, whoosh) are translated at the edge with ``raise ... from``.
+Library code raises these; only the CLI turns them into messages and exit codes (`UsageError`: 2, the rest: 1;
+`refresh` exits 75, try again later, for a ``transient`` one). Foreign errors (httpx, sqlite3, whoosh) are
+translated at the edge with ``raise ... from``. The tree (tests/test_errors.py checks it against the classes)::
+
+    TrialwatchError
+    ├── UsageError
+    │   ├── InvalidNctId
+    │   └── QuerySyntaxError
+    ├── RegistryError
+    │   ├── RegistryUnavailable      transient
+    │   │   └── RateLimited          transient
+    │   ├── BadRequest
+    │   ├── StudyNotFound
+    │   ├── BadResponse              transient
+    │   ├── NotATrialPage
+    │   └── FetchDisallowed
+    ├── StoreError
+    │   ├── StoreDamaged
+    │   ├── ReadOnlyDataDir
+    │   └── NotInStore
+    ├── LockedError                  transient
+    │   └── RefreshLocked            transient
+    ├── SearchIndexError
+    │   └── IndexDamaged
+    └── InvalidRecord
 """
 
 from __future__ import annotations
+
+__all__ = [
+    "BadRequest",
+    "BadResponse",
+    "FetchDisallowed",
+    "IndexDamaged",
+    "InvalidNctId",
+    "InvalidRecord",
+    "LockedError",
+    "NotATrialPage",
+    "NotInStore",
+    "QuerySyntaxError",
+    "RateLimited",
+    "ReadOnlyDataDir",
+    "RefreshLocked",
+    "RegistryError",
+    "RegistryUnavailable",
+    "SearchIndexError",
+    "StoreDamaged",
+    "StoreError",
+    "StudyNotFound",
+    "TrialwatchError",
+    "UsageError",
+    "data_dir_error",
+]
 
 
 class TrialwatchError(Exception):

@@ -13,27 +13,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from harvester.errors import InvalidNctId
 from harvester.statuses import OPEN_STATUSES as OPEN_STATUSES
 from harvester.statuses import OverallStatus as OverallStatus
 from harvester.statuses import status_label as status_label
-from harvester.terms import Source
+from harvester.terms import NCT_ID_PATTERN as NCT_ID_PATTERN
+from harvester.terms import NctId, Source
+from harvester.terms import normalize_nct_id as normalize_nct_id
 
 logger = logging.getLogger(__name__)
 
-NCT_ID_PATTERN = re.compile(r"^[Nn][Cc][Tt](\d{8})$")
-
-
-def normalize_nct_id(value: str) -> str:
-    """Return the canonical ``NCT########`` form of an NCT id, or raise `InvalidNctId`."""
-    candidate = value.strip()
-    match = NCT_ID_PATTERN.match(candidate)
-    if not match:
-        raise InvalidNctId(
-            f"not an NCT id: {value!r}",
-            hint="an NCT id is 'NCT' followed by 8 digits, e.g. NCT06965244",
-        )
-    return "NCT" + match.group(1)
 
 
 class Model(BaseModel):
@@ -303,7 +291,7 @@ class Finding(Model):
 
 
 class Trial(Model):
-    nct_id: str
+    nct_id: NctId
     brief_title: str | None = None
     official_title: str | None = None
     acronym: str | None = None
@@ -357,7 +345,7 @@ class Trial(Model):
 
     @field_validator("nct_id")
     @classmethod
-    def _canonical_nct_id(cls, value: str) -> str:
+    def _canonical_nct_id(cls, value: str) -> NctId:
         return normalize_nct_id(value)
 
     @field_validator("overall_status", "last_known_status")

@@ -5,24 +5,48 @@
 - `RunCounts`: the counters every run keeps (a harvest, an import, a watch's refresh, the snapshot load); they
   are the ``runs`` table's counter columns (`harvester.store.schema`).
 - `ChangeKind`, `EventKind`, `EVENT_KINDS`: what a change event says changed (`harvester.history.events`).
+- `NctId`: a trial's id in its one canonical form (``NCT`` and 8 digits), made only by `normalize_nct_id` where an
+  id comes in (the command line, a URL, a registry record, a trial page); inside, functions take an `NctId` and
+  trust it.
 
 The registry's statuses, and the "open" statuses, are `harvester.statuses`.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
-from typing import Literal, get_args
+from typing import Literal, NewType, get_args
+
+from harvester.errors import InvalidNctId
 
 __all__ = [
     "EVENT_KINDS",
+    "NCT_ID_PATTERN",
     "RUN_COUNTERS",
     "ChangeKind",
     "EventKind",
+    "NctId",
     "Outcome",
     "RunCounts",
     "Source",
+    "normalize_nct_id",
 ]
+
+NctId = NewType("NctId", str)
+NCT_ID_PATTERN = re.compile(r"^[Nn][Cc][Tt](\d{8})$")
+
+
+def normalize_nct_id(value: str) -> NctId:
+    """The canonical ``NCT########`` form of an NCT id (any case, spaces around), or raise `InvalidNctId`."""
+    match = NCT_ID_PATTERN.match(value.strip())
+    if not match:
+        raise InvalidNctId(
+            f"not an NCT id: {value!r}",
+            hint="an NCT id is 'NCT' followed by 8 digits, e.g. NCT06965244",
+        )
+    return NctId("NCT" + match.group(1))
+
 
 Source = Literal["api", "page"]
 Outcome = Literal["new", "changed", "unchanged"]

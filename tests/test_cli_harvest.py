@@ -96,6 +96,15 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, args, message):
     assert not (tmp_path / "trialwatch.sqlite").exists() or args[0] == "show"
 
 
+def test_a_malformed_id_among_good_ones_is_refused_before_any_request(tmp_path, registry):
+    # ids are normalised once, where they come in; the library takes `NctId`s and never sees a malformed one
+    result = run(tmp_path, "harvest", "nct04267848", "NCT123", "--min-interval", "0", api_url=registry.url)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ("trialwatch: error: not an NCT id: 'NCT123' (hint: an NCT id is 'NCT' followed by"
+                                     " 8 digits, e.g. NCT06965244)")
+    assert registry.requests == []
+
+
 def test_unknown_study_is_a_runtime_error(tmp_path, registry):
     result = run(tmp_path, "harvest", "NCT99999999", "--min-interval", "0", api_url=registry.url)
     assert result.exit_code == 1

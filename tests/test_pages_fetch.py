@@ -15,6 +15,7 @@ from harvester.errors import FetchDisallowed, RegistryUnavailable, StudyNotFound
 from harvester.pages.fetch import PageFetcher
 from harvester.pages.parse import parse_trial_page
 from harvester.registry.http import HttpSettings, PoliteClient
+from harvester.terms import normalize_nct_id
 from tests.fakes import FakeClock, SpyTransport
 
 PAGE = "https://clinconnect.io/trials/NCT06965244"
@@ -34,7 +35,7 @@ def urls(spy: SpyTransport) -> list[str]:
 
 def test_robots_txt_first_then_the_page(fetcher, spy, clock, cassette):
     with cassette("page_clinconnect.yaml", recordable=False) as cass:
-        page = fetcher.fetch("nct06965244")
+        page = fetcher.fetch(normalize_nct_id("nct06965244"))
     assert cass.all_played
     assert urls(spy) == ["https://clinconnect.io/robots.txt", PAGE]
     assert spy.requests[1].headers["User-Agent"].startswith("trialwatch/")

@@ -74,7 +74,7 @@ def test_a_non_trial_page_stores_nothing(store):
 def test_a_trial_known_only_from_its_page_is_loaded_and_iterated(store):
     put_record(store)
     put_page(store, reconstructed())
-    trial = load_trial(store, SEED_ID.lower())
+    trial = load_trial(store, SEED_ID)
     assert (trial.overall_status, trial.provenance.source) == ("NOT_YET_RECRUITING", "page")
     assert trial.findings == []
     assert [t.nct_id for t in iter_trials(store)] == [API_ID, SEED_ID]

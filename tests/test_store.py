@@ -12,6 +12,7 @@ from harvester.registry.harvest import store_record
 from harvester.store.snapshot import ensure_data, read_snapshot, snapshot_in_use, snapshot_only
 from harvester.store.store import STORE_FILENAME, Store, canonical_api_hash
 from harvester.store.trials import iter_trials, load_trial
+from harvester.terms import normalize_nct_id
 from tests.records import fixture_record, snapshot_record
 
 
@@ -39,7 +40,7 @@ def test_a_real_change_adds_a_version_and_keeps_the_old_one(store):
     assert _save(store, changed) == ("NCT04523987", "changed")
     versions = store.versions("NCT04523987")
     assert [v.json()["protocolSection"]["statusModule"]["overallStatus"] for v in versions] == ["RECRUITING", "SUSPENDED"]
-    assert load_trial(store, "nct04523987").overall_status == "SUSPENDED"
+    assert load_trial(store, normalize_nct_id("nct04523987")).overall_status == "SUSPENDED"
     assert versions[0].source_url == "https://clinicaltrials.gov/api/v2/studies/NCT04523987"
 
 

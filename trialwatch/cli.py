@@ -55,17 +55,29 @@ class LazyGroup(click.Group):
             raise CommandFailed(data_dir_error(error.filename, error, "this command")) from error
 
 
+#: the packages whose loggers the command line shows on stderr (the root logger is left to whoever embeds them)
+PACKAGE_LOGGERS = ("harvester", "index", "search", "trialwatch")
+#: httpx logs every request at INFO: shown with -vv only
+HTTP_LOGGERS = ("httpx", "httpcore")
+
+
+def package_loggers() -> list[logging.Logger]:
+    return [logging.getLogger(name) for name in PACKAGE_LOGGERS]
+
+
 def configure_logging(verbosity: int) -> None:
+    """Log the packages' records to stderr: warnings, with -v information, with -vv debugging and HTTP requests."""
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("trialwatch: %(levelname)s: %(message)s" if verbosity < 2 else
                                            "%(asctime)s %(name)s %(levelname)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    # httpx logs every request at INFO; keep that for -vv only
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if verbosity >= 2 else logging.WARNING)
+    for logger in package_loggers():
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+    for name in HTTP_LOGGERS:
+        http = logging.getLogger(name)
+        http.handlers[:] = [handler] if verbosity >= 2 else []
+        http.setLevel(logging.DEBUG if verbosity >= 2 else logging.WARNING)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

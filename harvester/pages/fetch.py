@@ -21,10 +21,10 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from harvester.errors import FetchDisallowed, RateLimited, RegistryError, StudyNotFound, UsageError
-from harvester.models import normalize_nct_id
 from harvester.pages import DEFAULT_URL_TEMPLATE
 from harvester.registry.http import PoliteClient
 from harvester.store.store import utc_now
+from harvester.terms import NctId
 
 __all__ = ["FetchedPage", "PageFetcher"]
 
@@ -62,9 +62,8 @@ class PageFetcher:
                              hint="an http(s) URL with {nct_id} where the NCT id goes")
         return url
 
-    def fetch(self, nct_id: str) -> FetchedPage:
+    def fetch(self, nct_id: NctId) -> FetchedPage:
         """GET the trial's page. Raises `FetchDisallowed`, `StudyNotFound` (404) or the client's errors."""
-        nct_id = normalize_nct_id(nct_id)
         url = self.url_for(nct_id)
         if not self.allowed(url):
             raise FetchDisallowed(f"{_origin(url)}/robots.txt does not allow fetching {url}")

@@ -17,12 +17,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from harvester.errors import FetchDisallowed, NotATrialPage, RegistryError, StudyNotFound
-from harvester.models import Trial, normalize_nct_id
+from harvester.models import Trial
 from harvester.pages.fetch import PageFetcher
 from harvester.pages.parse import parse_trial_page
 from harvester.registry.harvest import HarvestSummary, Progress, recorded_run
 from harvester.store.store import Store, content_hash
-from harvester.terms import Outcome
+from harvester.terms import NctId, Outcome
 
 __all__ = ["PAGE_RUN_KIND", "harvest_pages", "page_content_hash", "store_page"]
 
@@ -62,14 +62,14 @@ def store_page(
 
 
 def harvest_pages(
-    fetcher: PageFetcher, store: Store, nct_ids: Iterable[str], *, progress: Progress | None = None
+    fetcher: PageFetcher, store: Store, nct_ids: Iterable[NctId], *, progress: Progress | None = None
 ) -> HarvestSummary:
     """Fetch and store the page of each trial, each in its own transaction, recorded as one run.
 
     A trial without a page (404), whose page is not a trial page or is disallowed by robots.txt is skipped with a
     warning; when every page was skipped, the first such error is raised.
     """
-    ids = [normalize_nct_id(value) for value in nct_ids]
+    ids = list(nct_ids)
     run_id = store.start_run(PAGE_RUN_KIND, {"ids": ids, "url_template": fetcher.url_template})
     summary = HarvestSummary(run_id=run_id, total=len(ids), skip_reason="without a trial page")
     first_skip: RegistryError | None = None

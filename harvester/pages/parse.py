@@ -52,6 +52,7 @@ from harvester.models import (
 from harvester.pages.text import Line, clean_text, item_texts, visible_lines
 from harvester.registry.criteria import parse_criteria_items
 from harvester.registry.criteria_ages import age_limits_from_criteria
+from harvester.terms import NctId
 
 __all__ = ["page_status", "parse_trial_page"]
 
@@ -223,7 +224,7 @@ def _sectioned(lines: list[Line]) -> _Page:
     return _Page(lines, sections)
 
 
-def _nct_id(page: _Page, expected: str | None, url: str) -> str:
+def _nct_id(page: _Page, expected: str | None, url: str) -> NctId:
     named = list(dict.fromkeys(match.upper() for line in page.lines for match in _NCT_ID.findall(line.text)))
     if expected is not None:
         expected = normalize_nct_id(expected)
@@ -232,7 +233,7 @@ def _nct_id(page: _Page, expected: str | None, url: str) -> str:
         return expected
     if not named:
         raise NotATrialPage(f"not a trial page: {url} names no NCT id")
-    return str(named[0])
+    return normalize_nct_id(named[0])
 
 
 def _title(page: _Page, byline: tuple[int, re.Match[str]] | None) -> str | None:

@@ -11,10 +11,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from harvester.errors import BadResponse, StudyNotFound, UsageError
-from harvester.models import normalize_nct_id
 from harvester.registry import DEFAULT_API_URL
 from harvester.registry.http import HttpSettings, PoliteClient
 from harvester.statuses import STATUS_OPTIONS, OverallStatus
+from harvester.terms import NctId
 
 #: sent with every study request: JSON, markup fields as Markdown (both are the API's defaults, stated anyway)
 FORMAT_PARAMS: dict[str, str] = {"format": "json", "markupFormat": "markdown"}
@@ -172,13 +172,12 @@ class RegistryClient:
             raise BadResponse(f"/version answered something that is not a version: {_preview(body)}")
         return RegistryVersion(api_version=api_version, data_timestamp=data_timestamp)
 
-    def fetch_study(self, nct_id: str) -> dict[str, Any]:
+    def fetch_study(self, nct_id: NctId) -> dict[str, Any]:
         """`GET /studies/{nctId}`: one study record as the API sends it.
 
-        Raises `InvalidNctId` before any request for a malformed id, `StudyNotFound` on a 404. An old alias id is
-        redirected (301) by the registry to the study's current record, whose `nctId` then differs from `nct_id`.
+        Raises `StudyNotFound` on a 404. An old alias id is redirected (301) by the registry to the study's current
+        record, whose `nctId` then differs from `nct_id`.
         """
-        nct_id = normalize_nct_id(nct_id)
         not_found = StudyNotFound(
             f"ClinicalTrials.gov has no study {nct_id}", hint="check the NCT id on https://clinicaltrials.gov"
         )

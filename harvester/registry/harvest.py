@@ -14,7 +14,7 @@ from harvester.models import normalize_nct_id
 from harvester.registry.client import RegistryClient, StudyQuery
 from harvester.registry.parse import parse_study
 from harvester.store.store import SNAPSHOT_SOURCE_URL, Store, canonical_api_hash, utc_now
-from harvester.terms import Outcome, RunCounts
+from harvester.terms import NctId, Outcome, RunCounts
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def record_bytes(record: dict[str, Any]) -> bytes:
     return encode_record(record)
 
 
-def record_nct_id(record: dict[str, Any]) -> str | None:
+def record_nct_id(record: dict[str, Any]) -> NctId | None:
     """The record's NCT id, normalised, read without parsing the record; None when it has no valid one."""
     value: Any = record
     for key in ("protocolSection", "identificationModule", "nctId"):
@@ -148,10 +148,10 @@ def harvest_query(
 
 
 def harvest_ids(
-    client: RegistryClient, store: Store, nct_ids: Iterable[str], *, progress: Progress | None = None
+    client: RegistryClient, store: Store, nct_ids: Iterable[NctId], *, progress: Progress | None = None
 ) -> HarvestSummary:
     """Fetch and store the given studies one by one (each in its own transaction)."""
-    ids = [normalize_nct_id(value) for value in nct_ids]
+    ids = list(nct_ids)
     summary = _begin(client, store, "harvest", {"ids": ids})
     summary.total = len(ids)
     with recorded_run(store, summary):

@@ -8,11 +8,12 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 
 from harvester.errors import NotInStore, TrialwatchError
-from harvester.models import Provenance, Trial, normalize_nct_id
+from harvester.models import Provenance, Trial
 from harvester.pages.parse import parse_trial_page
 from harvester.registry.parse import parse_study
 from harvester.store.merge import merge_trial
 from harvester.store.store import Store, StoredVersion
+from harvester.terms import NctId
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +51,8 @@ def merged_trial(versions: Sequence[StoredVersion]) -> Trial:
     return merge_trial(registry, page)
 
 
-def load_trial(store: Store, nct_id: str) -> Trial:
-    """The current view of one trial. Raises `InvalidNctId` or `NotInStore`."""
-    nct_id = normalize_nct_id(nct_id)
+def load_trial(store: Store, nct_id: NctId) -> Trial:
+    """The current view of one trial. Raises `NotInStore`."""
     versions = next(store.latest_by_source([nct_id]), None)
     if versions is None:
         raise NotInStore(f"{nct_id} is not in the store", hint=f"run: trialwatch harvest {nct_id}")

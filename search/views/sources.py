@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from harvester.models import Finding, normalize_nct_id
+from harvester.models import Finding
 from harvester.store.store import Store
 from harvester.store.trials import load_trial
+from harvester.terms import NctId
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,12 @@ class TrialSources:
     findings: list[Finding]
 
 
-def trial_sources(store: Store, nct_id: str) -> TrialSources:
+def trial_sources(store: Store, nct_id: NctId) -> TrialSources:
     """The trial's stored versions, oldest first, and the findings of its current merged view.
 
-    Raises `InvalidNctId` or `NotInStore`.
+    Raises `NotInStore`.
     """
-    trial = load_trial(store, normalize_nct_id(nct_id))
+    trial = load_trial(store, nct_id)
     stored = store.versions(trial.nct_id)
     run_ids = sorted({version.run_id for version in stored if version.run_id is not None})
     run_kinds = store.run_kinds(run_ids)

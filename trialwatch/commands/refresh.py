@@ -28,19 +28,20 @@ logger = logging.getLogger("trialwatch")
 @contextmanager
 def _quiet_unless_verbose(verbose: int) -> Iterator[None]:
     """Cron mails whatever a job prints: below -v only the final error line may reach stderr (retries are logged
-    as warnings). The root logger's level is restored afterwards."""
-    from trialwatch.cli import configure_logging
+    as warnings). The package loggers' levels are restored afterwards."""
+    from trialwatch.cli import configure_logging, package_loggers
 
-    root = logging.getLogger()
-    level = root.level
+    levels = {logger: logger.level for logger in package_loggers()}
     if verbose:
         configure_logging(verbose)
-    elif level >= logging.WARNING:  # no -v given to the trialwatch group either
-        root.setLevel(logging.ERROR)
+    elif logging.getLogger("trialwatch").getEffectiveLevel() >= logging.WARNING:  # no -v before the command
+        for logger in levels:
+            logger.setLevel(logging.ERROR)
     try:
         yield
     finally:
-        root.setLevel(level)
+        for logger, level in levels.items():
+            logger.setLevel(level)
 
 
 @click.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from harvester.terms import NctId
 from trialwatch.config import Settings
 from trialwatch.options import common_options, open_store
 
@@ -56,7 +57,7 @@ def show(nct_id: str, output_format: str, history: bool, sources: bool, near: st
         click.echo(f"trialwatch: `trialwatch harvest {nct_id}` stores its registry record, when it has one", err=True)
 
 
-def _show_history(nct_id: str, output_format: str, settings: Settings) -> None:
+def _show_history(nct_id: NctId, output_format: str, settings: Settings) -> None:
     import json
 
     from harvester.history.timeline import status_timeline
@@ -71,7 +72,7 @@ def _show_history(nct_id: str, output_format: str, settings: Settings) -> None:
         click.echo(render_timeline(timeline, terminal_width()))
 
 
-def _show_sources(nct_id: str, output_format: str, settings: Settings) -> None:
+def _show_sources(nct_id: NctId, output_format: str, settings: Settings) -> None:
     import json
 
     from search.views.sources import sources_json, trial_sources
