@@ -319,6 +319,7 @@ def test_a_heading_numbered_as_an_item_opens_its_list(text: str) -> None:
     ("Inclusions:", "Exclusions:"),
     ("Criteria for inclusion:", "Criteria for exclusion:"),
     ("INCLUSION CRITERIA.", "EXCLUSION CRITERIA."),
+    ("Key inclusion criteria include:", "Exclusion criteria are as follows:"),
 ])
 def test_qualified_headings_of_one_list_each_are_dropped(inclusion: str, exclusion: str) -> None:
     text = f"{inclusion}\n* age\n\n{exclusion}\n* pregnant"

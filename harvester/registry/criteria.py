@@ -10,7 +10,8 @@ Pure functions, no I/O. Two inputs are understood:
 Decisions (each one keeps every word of the text in exactly one criterion; see `source_words`):
 
 * Headings. ``Inclusion Criteria:``, ``Key Inclusion Criteria``, ``INCLUSION CRITERIA``, ``Inclusion``,
-  ``Exclusions:``, ``Criteria for exclusion:``, ``**Exclusion criteria**``, ``## Exclusion Criteria:``,
+  ``Exclusions:``, ``Criteria for exclusion:``, ``Exclusion criteria include:``, ``Inclusion criteria are as
+  follows:``, ``**Exclusion criteria**``, ``## Exclusion Criteria:``,
   ``* Inclusion Criteria:`` ... open the inclusion or exclusion list and are dropped, also when numbered as an
   item (``2. Exclusion Criteria``, ``II. EXCLUSION CRITERIA:``, ``III.6 EXCLUSION CRITERIA``; the criteria
   numbered again under it are the list's items). ``Exclusion Criteria: text`` on one line opens the list and
@@ -114,6 +115,8 @@ _SENTENCE_WORDS = frozenset({
     "are", "is", "was", "were", "be", "been", "being", "have", "has", "had", "does", "do", "did", "per", "see",
     "under", "and", "or", "by", "on", "as", "from", "than", "same", "such", "further", "apply", "applies",
 })
+#: after the heading words, words that only announce the list: "Inclusion criteria are:", "... include:"
+_ANNOUNCING = re.compile(r"(?:are|is|includes?|were|will be|as follows)\b[\w\s]{0,20}:", re.IGNORECASE)
 #: heading words written as a heading: "Exclusion Criteria", "EXCLUSION CRITERIA"
 _CAPITALISED = re.compile(r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*|[A-Z]+(?:\s+[A-Z]+)*")
 #: a qualifier after the heading words starts so: "for Part B", "(Families)", "in cohort 2", "- Part A"
@@ -203,6 +206,8 @@ def _match_heading(line: str) -> _Heading | None:
     if tail.startswith(":"):
         return _Heading(label, rest=tail[1:].strip().lstrip("*_").strip(), qualifier=pre,
                         prefix=match["lead"] + match["pre"])
+    if label is not None and has_criteria and _ANNOUNCING.fullmatch(tail):
+        return _Heading(label, qualifier=pre, prefix=match["lead"] + match["pre"])  # "Exclusion criteria include:"
     if label is None or not has_criteria or not _QUALIFIER_AFTER.match(tail):
         return None  # "Eligibility for ...", "Inclusion of ...", "Inclusion criteria may apply."
     after, colon, rest = tail.rpartition(":") if ":" in tail else (tail, "", "")
