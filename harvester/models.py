@@ -17,7 +17,7 @@ from harvester.statuses import OPEN_STATUSES as OPEN_STATUSES
 from harvester.statuses import OverallStatus as OverallStatus
 from harvester.statuses import status_label as status_label
 from harvester.terms import NCT_ID_PATTERN as NCT_ID_PATTERN
-from harvester.terms import NctId, Source
+from harvester.terms import NctId, Source, study_url
 from harvester.terms import normalize_nct_id as normalize_nct_id
 
 logger = logging.getLogger(__name__)
@@ -365,7 +365,7 @@ class Trial(Model):
 
     @property
     def registry_url(self) -> str:
-        return f"https://clinicaltrials.gov/study/{self.nct_id}"
+        return study_url(self.nct_id)
 
     def drug_names(self) -> list[str]:
         """Intervention names and their other (brand, code) names, in record order, each once ignoring case."""

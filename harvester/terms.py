@@ -7,7 +7,7 @@
 - `ChangeKind`, `EventKind`, `EVENT_KINDS`: what a change event says changed (`harvester.history.events`).
 - `NctId`: a trial's id in its one canonical form (``NCT`` and 8 digits), made only by `normalize_nct_id` where an
   id comes in (the command line, a URL, a registry record, a trial page); inside, functions take an `NctId` and
-  trust it.
+  trust it. `study_url`: the registry's page of a trial.
 
 The registry's statuses, and the "open" statuses, are `harvester.statuses`.
 """
@@ -31,6 +31,7 @@ __all__ = [
     "RunCounts",
     "Source",
     "normalize_nct_id",
+    "study_url",
 ]
 
 NctId = NewType("NctId", str)
@@ -46,6 +47,11 @@ def normalize_nct_id(value: str) -> NctId:
             hint="an NCT id is 'NCT' followed by 8 digits, e.g. NCT06965244",
         )
     return NctId("NCT" + match.group(1))
+
+
+def study_url(nct_id: str) -> str:
+    """The registry's public page of a study."""
+    return f"https://clinicaltrials.gov/study/{nct_id}"
 
 
 Source = Literal["api", "page"]

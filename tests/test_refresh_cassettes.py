@@ -15,6 +15,7 @@ from harvester.registry.client import RegistryClient
 from harvester.registry.http import HttpSettings
 from index.build import update_index
 from index.storage import IndexLocation, read_state
+from search.views.change import event_title
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def test_three_nights_give_exactly_the_right_events(cassette, store, client, tmp
     assert kinds(added) == [("NCT03934567", "new"), ("NCT06714279", "criteria"), ("NCT06714279", "dates"),
                             ("NCT06714279", "sites"), ("NCT06714279", "status")]
     status, criteria, sites = (next(e for e in added if e.kind == kind) for kind in ("status", "criteria", "sites"))
-    assert status.title == "NCT06714279 status: not yet recruiting -> recruiting"
+    assert event_title(status) == "NCT06714279 status: not yet recruiting -> recruiting"
     assert status.details["status_verified"] == {"old": "2024-11", "new": "2025-03"}
     assert status.details["last_update_posted"] == {"old": "2024-12-03", "new": "2025-03-04"}
     assert criteria.details["added"] == [{"list": "exclusion", "text": "Known allergy to local anaesthetic agents"},
@@ -68,7 +69,7 @@ def test_three_nights_give_exactly_the_right_events(cassette, store, client, tmp
     (dropped,) = query_events(store)[8:]
     assert (dropped.nct_id, dropped.kind, dropped.watch) == ("NCT04523987", "dropped", "lupus")
     assert dropped.details["in_registry"] is True
-    assert dropped.title == "NCT04523987 no longer matched by watch lupus"
+    assert event_title(dropped) == "NCT04523987 no longer matched by watch lupus"
     assert third.index == "index: up to date"
 
     watches = Watches(store)

@@ -1,19 +1,32 @@
 """`refresh --notify-url`: the run's new events POSTed as JSON to a loopback HTTP server; a failed delivery is
-kept and sent on the next run, and never fails the refresh."""
+kept and sent on the next run, and never fails the refresh. The payload words each change as the feeds and the
+web page do."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import socket
 import threading
+import uuid
+import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import feedparser
 import pytest
 
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
+    from starlette.testclient import TestClient
+
+from harvester.history.events import feed_namespace
 from harvester.store.store import Store
 from tests.records import snapshot_record
 from tests.registry_server import FakeRegistry
-from tests.test_cli_refresh import FIRST, NIGHT_1, NIGHT_2, changes, refresh, run, second_night_records
+from tests.test_cli_refresh import FIRST, NIGHT_1, NIGHT_2, NIGHT_3, changes, refresh, run, second_night_records
+from trialwatch.web.app import create_app
+from trialwatch.web.changes import SHOWN_KINDS
 
 
 class Receiver:
@@ -116,3 +129,48 @@ def test_a_watch_has_its_own_webhook(tmp_path, registry):
         assert len(receiver.received) == 1  # turned off
     finally:
         receiver.close()
+
+
+#: one change on the /changes page: its summary, severity and kind label
+PAGE_CHANGE = re.compile(r'<li class="change change--(?P<class>\w+)">\s*<p><strong>(?P<summary>.*?)</strong> '
+                         r'<span class="severity">(?P<severity>\w+)</span> <span class="kind">(?P<kind>.*?)</span>')
+
+
+def test_the_webhook_the_feed_and_the_web_page_word_each_change_alike(tmp_path, registry):
+    """Each posted event has the summary, shown kind and severity of its Atom entry (`changes --format atom`) and
+    of its line on the /changes page: all three are rendered from the one change view."""
+    assert run(tmp_path, "watch", "add", "all", "--term", "a").exit_code == 0
+    receiver = Receiver()
+    try:
+        assert refresh(tmp_path, registry, "--notify-url", receiver.url).exit_code == 0
+        registry.set_records(second_night_records())
+        registry.data_timestamp = NIGHT_2
+        assert refresh(tmp_path, registry, "--notify-url", receiver.url).exit_code == 0
+        registry.data_timestamp = NIGHT_3
+        assert refresh(tmp_path, registry, "--notify-url", receiver.url, "--full").exit_code == 0
+    finally:
+        receiver.close()
+    posted = [event for _, batch in receiver.received for event in batch]
+    assert {event["shown_kind"] for event in posted} == {"first_seen", "status", "criteria", "sites", "dates",
+                                                         "dropped"}
+
+    atom = run(tmp_path, "changes", "--since", "all", "--format", "atom")
+    assert atom.exit_code == 0, atom.output
+    entries = {entry.id: entry for entry in feedparser.parse(atom.stdout).entries}
+    with Store.open(tmp_path) as store:
+        namespace = feed_namespace(store)
+    page = TestClient(create_app(tmp_path)).get("/changes", params={"since": "all", "kind": ",".join(SHOWN_KINDS)})
+    on_page = [{key: html.unescape(value) for key, value in match.groupdict().items()}
+               for match in PAGE_CHANGE.finditer(page.text)]
+    assert len(on_page) == len(posted) == len(entries)
+
+    for event in posted:
+        entry = entries[f"urn:uuid:{uuid.uuid5(namespace, 'event:' + event['key'])}"]
+        title = event["details"]["trial"]["title"]
+        assert entry.title == f"{event['summary']}: {title} ({event['nct_id']})"
+        (kind,) = [tag for tag in entry.tags if tag.scheme is None]
+        (severity,) = [tag.term for tag in entry.tags if tag.scheme is not None]
+        assert (kind.term, severity) == (event["shown_kind"], event["severity"])
+        shown = {"class": event["severity"], "summary": event["summary"], "severity": event["severity"],
+                 "kind": kind.label}
+        assert shown in on_page, shown

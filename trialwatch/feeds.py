@@ -3,6 +3,8 @@
 Atom ids are ``urn:uuid:`` URIs made with `uuid.uuid5` from a namespace the store keeps (created once at random,
 `harvester.history.events.feed_namespace`) and the event's stable key (trial, kind, version or run): the same event
 always has the same entry id, however often the feed is written, and two data dirs never collide.
+
+Every word of a change comes from its view (`search.views.change`); this module only lays them out.
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
 from harvester.history.events import Event
-from search.views.change import ChangeView, view
+from harvester.terms import study_url
+from search.views.change import ChangeView, event_title, view
 from trialwatch import __version__
+
+__all__ = ["ATOM_NS", "CSV_COLUMNS", "SEVERITY_SCHEME", "entry_id", "render_atom", "render_csv", "render_json"]
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 PROJECT_URL = "https://github.com/trialwatch/trialwatch"
@@ -39,8 +44,9 @@ def _xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def render_json(events: Sequence[Event]) -> str:
-    return json.dumps([event.as_json() for event in events], indent=2, ensure_ascii=False)
+def render_json(views: Sequence[ChangeView]) -> str:
+    """The changes as a JSON array of `ChangeView.as_json` objects (as ``/changes.json`` and the webhook)."""
+    return json.dumps([change.as_json() for change in views], indent=2, ensure_ascii=False)
 
 
 CSV_COLUMNS = ("detected_at", "nct_id", "kind", "watch", "title", "url", "trial_title", "details", "key")
@@ -51,7 +57,8 @@ def render_csv(events: Sequence[Event]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for event in events:
-        writer.writerow([event.detected_at, event.nct_id, event.kind, event.watch or "", event.title, event.url,
+        writer.writerow([event.detected_at, event.nct_id, event.kind, event.watch or "", event_title(event),
+                         study_url(event.nct_id),
                          event.trial_title or "", json.dumps(event.details, ensure_ascii=False, sort_keys=True),
                          event.event_key])
     return buffer.getvalue().rstrip("\n")
@@ -101,21 +108,21 @@ def render_atom(
         sub(entry, "title", change.headline)
         sub(entry, "updated", _rfc3339(event.detected_at))
         sub(entry, "published", _rfc3339(event.detected_at))
-        sub(entry, "link", rel="alternate", href=event.url, type="text/html")
+        sub(entry, "link", rel="alternate", href=change.url, type="text/html")
         sub(entry, "category", term=change.kind, label=change.kind_label)
         sub(entry, "category", term=change.severity, scheme=SEVERITY_SCHEME, label=f"{change.severity} change")
-        lines = event.summary_lines()
+        lines = change.detail_lines()
         sub(entry, "summary", f"{lines[0]}: " + "; ".join(lines[1:4]) if len(lines) > 1 else lines[0], type="text")
-        sub(entry, "content", _html(event, lines), type="html")
+        sub(entry, "content", _html(change, lines), type="html")
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")
 
 
-def _html(event: Event, lines: list[str]) -> str:
+def _html(change: ChangeView, lines: list[str]) -> str:
     """The entry's content as an HTML fragment (it is escaped once more as the element's text)."""
     from html import escape
 
     head, *rest = lines
     items = "".join(f"<li>{escape(line)}</li>" for line in rest)
     return (f"<p><strong>{escape(head)}</strong></p>" + (f"<ul>{items}</ul>" if items else "")
-            + f'<p><a href="{escape(event.url)}">{escape(event.nct_id)} on ClinicalTrials.gov</a></p>')
+            + f'<p><a href="{escape(change.url)}">{escape(change.event.nct_id)} on ClinicalTrials.gov</a></p>')

@@ -196,7 +196,7 @@ def render_changes(views: list[ChangeView], *, since: str | None, width: int = P
         lines += [wrap(line, "    ", width, subsequent="      ") for line in details[:MAX_CHANGE_LINES]]
         if len(details) > MAX_CHANGE_LINES:
             lines.append(f"    ... and {len(details) - MAX_CHANGE_LINES} more lines (--format json has them all)")
-        lines.append(f"    {view.event.url}")
+        lines.append(f"    {view.url}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

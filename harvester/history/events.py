@@ -15,6 +15,9 @@ Two sources of events:
   belong to one watch and are written by `harvester.history.refresh` in the transaction that updates the watch.
 
 ``changes --watch W`` shows W's watch events plus the trial events of the trials W matches (until it dropped them).
+
+Events are data only; how one is put in words (feeds, the web page, ``changes``, the webhook's payload) is
+`search.views.change`.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import Any
 
 from harvester.errors import TrialwatchError
 from harvester.history.diff import diff_trials, trial_facts
-from harvester.models import Trial, status_label
+from harvester.models import Trial
 from harvester.store.event_rows import EventFilter
 from harvester.store.store import SNAPSHOT_SOURCE_URL, Store, StoredVersion
 from harvester.store.trials import trial_from_version
@@ -132,6 +135,10 @@ def stored_facts(store: Store, nct_id: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Event:
+    """One stored change event, as data: what changed (``kind``, ``details`` with the old and new values and the
+    trial's facts), of which trial, for which watch, when, and between which stored versions. Its words (titles,
+    summaries, labels, the JSON of ``changes --format json``) are `search.views.change`'s."""
+
     id: int
     event_key: str
     nct_id: str
@@ -144,112 +151,9 @@ class Event:
     run_id: int | None
 
     @property
-    def url(self) -> str:
-        return f"https://clinicaltrials.gov/study/{self.nct_id}"
-
-    @property
     def trial_title(self) -> str | None:
+        """The trial's title when the event was derived (``details["trial"]``), if the record gave one."""
         return (self.details.get("trial") or {}).get("title")
-
-    @property
-    def title(self) -> str:
-        """One line, e.g. ``NCT06714279 status: not yet recruiting -> recruiting``."""
-        d = self.details
-        what = {
-            "new": lambda: (f"matched again by watch {self.watch}" if d.get("rejoined")
-                            else f"new trial ({status_label((d.get('trial') or {}).get('status'))})"),
-            "status": lambda: f"status: {status_label(d.get('old'))} -> {status_label(d.get('new'))}",
-            "criteria": lambda: "eligibility criteria changed: " + ", ".join(
-                [f"{len(d.get('added', []))} added", f"{len(d.get('removed', []))} removed"]
-                + (["age/sex limits changed"] if d.get("limits") else [])),
-            "sponsor": lambda: "; ".join(filter(None, [
-                f"sponsor: {_pair_text(d['lead_sponsor'])}" if "lead_sponsor" in d else None,
-                _collaborators_line(d["collaborators"]) if "collaborators" in d else None])),
-            "sites": lambda: "sites: " + ", ".join([
-                f"{len(d.get('added', []))} added", f"{len(d.get('removed', []))} removed",
-                f"{len(d.get('status_changed', []))} changed recruitment status"]),
-            "dates": lambda: "dates moved: " + ", ".join(
-                f"{DATE_LABELS.get(name, name).lower()} {_pair_text(pair)}" for name, pair in d.items()
-                if name in DATE_LABELS),
-            "enrollment": lambda: f"enrolment: {d.get('old')} -> {d.get('new')}",
-            "dropped": lambda: f"no longer matched by watch {self.watch}",
-        }.get(self.kind, lambda: self.kind)()
-        return f"{self.nct_id} {what}"
-
-    def summary_lines(self) -> list[str]:
-        """The event in a few plain-text lines: the trial, then what changed."""
-        d = self.details
-        trial = d.get("trial") or {}
-        lines = [self.trial_title or self.nct_id]
-        if self.kind == "new" and not d.get("rejoined"):
-            lines += [f"Status: {status_label(trial.get('status'))}"]
-            lines += [f"{label}: {d[key]}" for key, label in (("sponsor", "Sponsor"), ("first_posted", "First posted"),
-                                                               ("start", "Start")) if d.get(key)]
-        elif self.kind == "status":
-            lines.append(f"Overall status: {status_label(d.get('old'))} -> {status_label(d.get('new'))}")
-            for key, label in (("status_verified", "Status verified"), ("last_update_posted", "Last update posted")):
-                lines.append(f"{label}: {_pair_text(d.get(key) or {})}")
-            if d.get("why_stopped"):
-                lines.append(f"Why stopped: {d['why_stopped']}")
-        elif self.kind == "criteria":
-            lines += [f"+ [{item['list']}] {item['text']}" for item in d.get("added", [])]
-            lines += [f"- [{item['list']}] {item['text']}" for item in d.get("removed", [])]
-            lines += [f"{name.replace('_', ' ')}: {_pair_text(pair)}"
-                      for name, pair in (d.get("limits") or {}).items()]
-        elif self.kind == "sponsor":
-            if "lead_sponsor" in d:
-                lines.append(f"Lead sponsor: {_pair_text(d['lead_sponsor'])}")
-            collaborators = d.get("collaborators") or {}
-            lines += [f"+ collaborator {name}" for name in collaborators.get("added", [])]
-            lines += [f"- collaborator {name}" for name in collaborators.get("removed", [])]
-        elif self.kind == "sites":
-            lines += [f"+ {item['site']} ({status_label(item['status'])})" for item in d.get("added", [])]
-            lines += [f"- {item['site']}" for item in d.get("removed", [])]
-            lines += [f"~ {item['site']}: {status_label(item['old'])} -> {status_label(item['new'])}"
-                      for item in d.get("status_changed", [])]
-        elif self.kind == "dates":
-            lines += [f"{DATE_LABELS[name]}: {_pair_text(pair)}" for name, pair in d.items() if name in DATE_LABELS]
-        elif self.kind == "enrollment":
-            lines.append(f"Enrolment: {enrollment_text(d.get('old'), d.get('old_type'))}"
-                         f" -> {enrollment_text(d.get('new'), d.get('new_type'))}")
-        elif self.kind == "dropped":
-            lines.append(f"A complete listing of watch {self.watch} no longer returned this trial.")
-            in_registry = d.get("in_registry")
-            if in_registry is True:
-                lines.append("The registry still has the study; it no longer matches the watch's query.")
-            elif in_registry is False:
-                lines.append("The registry no longer has the study (not found).")
-        elif self.kind == "new":
-            lines.append(f"Watch {self.watch} matches this trial again.")
-        if trial.get("status") and self.kind not in ("status", "new"):
-            lines.append(f"Status: {status_label(trial['status'])}")
-        if trial.get("last_update_posted") and self.kind != "status":
-            lines.append(f"Last update posted: {trial['last_update_posted']}")
-        return lines
-
-    def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "key": self.event_key, "nct_id": self.nct_id, "kind": self.kind, "watch": self.watch,
-                "detected_at": self.detected_at, "title": self.title, "url": self.url, "details": self.details,
-                "old_version_id": self.old_version_id, "new_version_id": self.new_version_id}
-
-
-#: the labels of the dates a ``dates`` event reports (`harvester.history.diff.DATE_FIELDS`)
-DATE_LABELS = {"start_date": "Start", "primary_completion_date": "Primary completion", "completion_date": "Completion"}
-
-
-def enrollment_text(count: object, kind: object) -> str:
-    """``150 (estimated)``: an enrolment figure with the registry's type (ESTIMATED is the target, ACTUAL the count)."""
-    return f"{count} ({str(kind).lower()})" if kind else str(count)
-
-
-def _pair_text(pair: dict[str, Any]) -> str:
-    return f"{pair.get('old') or '-'} -> {pair.get('new') or '-'}"
-
-
-def _collaborators_line(collaborators: dict[str, list[str]]) -> str:
-    parts = [f"+{name}" for name in collaborators.get("added", [])]
-    parts += [f"-{name}" for name in collaborators.get("removed", [])]
-    return "collaborators: " + ", ".join(parts)
 
 
 def query_events(

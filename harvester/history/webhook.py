@@ -1,5 +1,9 @@
 """POST each refresh's new events to a URL as JSON (the schema of ``changes --format json``).
 
+This module is the delivery only: it words nothing. The caller passes the `EventPayload` that turns an event into
+its JSON object (the CLI passes `search.views.change.change_json`, the view the feeds and the web page render), so
+a webhook says what ``changes --format json`` says.
+
 The payload is stored first (``webhook_deliveries``), then every undelivered payload is tried, oldest first, with a
 timeout and a few polite retries. A failure is logged and recorded and the payload stays for the next run: a
 delivery never fails the refresh nor loses events.
@@ -10,15 +14,21 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
 from harvester.history.events import Event
 from harvester.store.store import Store, utc_now
 
+__all__ = ["USER_AGENT", "DeliveryReport", "EventPayload", "deliver_pending", "queue_events"]
+
 logger = logging.getLogger(__name__)
+
+#: an event as the JSON object the receiver gets
+EventPayload = Callable[[Event], Mapping[str, Any]]
 
 USER_AGENT = "trialwatch-webhook"
 
@@ -32,11 +42,11 @@ class DeliveryReport:
         return f"webhook: {self.delivered} delivered, {self.failed} to retry next run"
 
 
-def queue_events(store: Store, url: str, events: Sequence[Event]) -> None:
-    """Keep the run's events as one payload for `url` (nothing when there are none)."""
+def queue_events(store: Store, url: str, events: Sequence[Event], render: EventPayload) -> None:
+    """Keep the run's events, each as `render` makes it, as one payload for `url` (nothing when there are none)."""
     if not events:
         return
-    payload = json.dumps([event.as_json() for event in events], ensure_ascii=False)
+    payload = json.dumps([render(event) for event in events], ensure_ascii=False)
     with store.transaction():
         store.add_delivery(url=url, payload=payload, created_at=utc_now())
 

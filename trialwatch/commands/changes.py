@@ -81,9 +81,9 @@ def changes(since: str, watch_name: str | None, kinds: tuple[str, ...], output_f
         events = query_events(store, since=start, watch=watch, kinds=kinds, limit=limit)
         namespace = feed_namespace(store) if output_format == "atom" else None
         began = watch_began(store, watch)
-        views = views_of(store, events, watch) if output_format == "text" else []
+        views = views_of(store, events, watch) if output_format in ("text", "json") else []
     if output_format == "json":
-        click.echo(render_json(events))
+        click.echo(render_json(views))
     elif output_format == "csv":
         click.echo(render_csv(events))
     elif output_format == "atom":

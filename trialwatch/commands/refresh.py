@@ -118,18 +118,21 @@ def _events_before(store):
 def _notify(store, url: str | None, last_event_id: int, *, names: tuple[str, ...],
             http_settings: HttpSettings) -> None:
     """Queue this run's new events for `url` and each refreshed watch's for its own URL, then deliver every
-    pending payload; never fails the refresh."""
+    pending payload; never fails the refresh. Each event is posted as its change view's JSON
+    (`search.views.change.change_json`), as ``changes --format json`` (with ``--watch`` for a watch's URL) says it."""
     from harvester.errors import TrialwatchError
     from harvester.history.events import query_events
     from harvester.history.watches import Watches
     from harvester.history.webhook import deliver_pending, queue_events
+    from search.views.change import change_json, watch_began
 
     try:
         if url:
-            queue_events(store, url, query_events(store, after_id=last_event_id))
+            queue_events(store, url, query_events(store, after_id=last_event_id), change_json(watch_began(store)))
         for watch in Watches(store).all():
             if watch.notify_url and (not names or watch.name in names):
-                queue_events(store, watch.notify_url, query_events(store, watch=watch, after_id=last_event_id))
+                queue_events(store, watch.notify_url, query_events(store, watch=watch, after_id=last_event_id),
+                             change_json(watch_began(store, watch)))
         if store.pending_deliveries():
             logger.info(deliver_pending(store, timeout=min(http_settings.timeout, 10.0),
                                         retries=min(http_settings.max_attempts, 3) - 1,

@@ -269,10 +269,10 @@ def create_app(data_dir: Path, *, search: Callable[[Path, forms.SearchForm], Sea
         return _conditional(request, body, "application/atom+xml", views[0].event.detected_at if views else None)
 
     def changes_json(request: Request) -> Response:
-        import json
+        from trialwatch.feeds import render_json
 
         _filters, _context, views, _start = _changes(request)
-        body = json.dumps([view.as_json() for view in views], indent=2, ensure_ascii=False)
+        body = render_json(views)
         return _conditional(request, body, "application/json", views[0].event.detected_at if views else None)
 
     routes = [
