@@ -2,12 +2,15 @@
 
 Library code raises these; only the CLI turns them into messages and exit codes (`UsageError`: 2, the rest: 1;
 `refresh` exits 75, try again later, for a ``transient`` one). Foreign errors (httpx, sqlite3, whoosh) are
-translated at the edge with ``raise ... from``. The tree (tests/test_errors.py checks it against the classes)::
+translated at the edge with ``raise ... from``. Every error class of every package is defined here, so this is the
+whole tree (tests/test_errors.py imports every module and checks the drawing against the classes it finds)::
 
     TrialwatchError
     ├── UsageError
     │   ├── InvalidNctId
-    │   └── QuerySyntaxError
+    │   ├── QuerySyntaxError
+    │   ├── UnknownPlace
+    │   └── BadParameter
     ├── RegistryError
     │   ├── RegistryUnavailable      transient
     │   │   └── RateLimited          transient
@@ -30,6 +33,7 @@ translated at the edge with ``raise ... from``. The tree (tests/test_errors.py c
 from __future__ import annotations
 
 __all__ = [
+    "BadParameter",
     "BadRequest",
     "BadResponse",
     "FetchDisallowed",
@@ -50,6 +54,7 @@ __all__ = [
     "StoreError",
     "StudyNotFound",
     "TrialwatchError",
+    "UnknownPlace",
     "UsageError",
     "data_dir_error",
 ]
@@ -79,6 +84,20 @@ class InvalidNctId(UsageError):
 
 class QuerySyntaxError(UsageError):
     """A search query that cannot be parsed."""
+
+
+class UnknownPlace(UsageError):
+    """A place name the gazetteer (`search.places`) does not know; `suggestions` holds close names (possibly none)."""
+
+    def __init__(self, name: str, suggestions: tuple[str, ...]) -> None:
+        hint = "did you mean " + " or ".join(suggestions) + "?" if suggestions else "give a city or a country"
+        super().__init__(f"unknown place {name!r}", hint=hint)
+        self.name = name
+        self.suggestions = suggestions
+
+
+class BadParameter(UsageError):
+    """A web search form value the app cannot use (`trialwatch.web.forms`); shown on a 400 page."""
 
 
 class RegistryError(TrialwatchError):

@@ -76,7 +76,7 @@ class Near:
 
 def resolve_near(name: str, within: str | None, *, open_sites_only: bool) -> Near:
     """The `Near` of a place name and a distance (`DEFAULT_WITHIN_KM` when None). Raises `UsageError` (an unknown
-    place: `search.places.UnknownPlace`, with close names)."""
+    place: `harvester.errors.UnknownPlace`, with close names)."""
     from search.places import resolve
 
     km, unit = parse_distance(within) if within else (DEFAULT_WITHIN_KM, "km")

@@ -2,9 +2,9 @@
 
 ``resolve("Lyon")`` -> Lyon, France (45.75, 4.85); ``resolve("Paris")`` -> Paris, France, the most populous of the
 places called so (`Resolution.others` says how many more there are); ``resolve("Portland, OR")`` and
-``resolve("paris texas")`` narrow by a country or a US state; an unknown name raises `UnknownPlace` with close
-names (`suggestions`). ``mentions(text)`` finds the places a sentence names, for reading queries such as
-"recruiting near Lyon" or "in France".
+``resolve("paris texas")`` narrow by a country or a US state; an unknown name raises
+`harvester.errors.UnknownPlace` with close names (`suggestions`). ``mentions(text)`` finds the places a sentence
+names, for reading queries such as "recruiting near Lyon" or "in France".
 
 Names are compared folded: lowercase, without accents, punctuation as spaces (``Saint-Étienne`` = ``saint etienne``),
 so ``Muenchen``, ``München`` and ``Munich`` (GeoNames' Latin-script alternate names) are one city. Cities of at least
@@ -27,7 +27,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
-from harvester.errors import UsageError
+from harvester.errors import UnknownPlace
 from harvester.sites import EARTH_RADIUS_KM as EARTH_RADIUS_KM
 from harvester.sites import distance_km as distance_km
 
@@ -36,7 +36,6 @@ __all__ = [
     "Mention",
     "Place",
     "Resolution",
-    "UnknownPlace",
     "distance_km",
     "fold",
     "mentions",
@@ -67,16 +66,6 @@ _COUNTRY_ALIASES = {
 }
 #: the most words a place name takes in `mentions`
 _MENTION_WORDS = 4
-
-
-class UnknownPlace(UsageError):
-    """A place name the gazetteer does not know; `suggestions` holds close names (possibly none)."""
-
-    def __init__(self, name: str, suggestions: tuple[str, ...]) -> None:
-        hint = "did you mean " + " or ".join(suggestions) + "?" if suggestions else "give a city or a country"
-        super().__init__(f"unknown place {name!r}", hint=hint)
-        self.name = name
-        self.suggestions = suggestions
 
 
 @dataclass(frozen=True)

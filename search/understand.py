@@ -184,7 +184,8 @@ def _near_place(text: str) -> tuple[str, str] | None:
     """(the text without it, the city) when the text asks for trials near a city the gazetteer knows."""
     if not re.search(r"\b(?:near|around|close to|nearby)\s", text):
         return None
-    from search.places import UnknownPlace, mentions, resolve
+    from harvester.errors import UnknownPlace
+    from search.places import mentions, resolve
 
     for mention in mentions(text):
         introducer = _NEAR.search(text[: mention.start])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from harvester.errors import UsageError
+from harvester.errors import UnknownPlace, UsageError
 from search import places
-from search.places import UnknownPlace, distance_km, mentions, resolve
+from search.places import distance_km, mentions, resolve
 
 
 @pytest.mark.parametrize(("name", "label"), [

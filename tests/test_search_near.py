@@ -7,11 +7,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from harvester.errors import UsageError
+from harvester.errors import UnknownPlace, UsageError
 from search.engine import open_searcher, run_search
 from search.models import SearchRequest
 from search.nearby import distance_text, parse_distance
-from search.places import UnknownPlace
 from trialwatch.cli import cli
 
 #: NCT04267848 (NCI's ALCHEMIST trial) has Boston sites; NCT05147467 is not yet recruiting, sites in China only

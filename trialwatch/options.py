@@ -13,7 +13,7 @@ import click
 from harvester.registry import DEFAULT_API_URL
 from trialwatch.config import API_URL_ENV, DATA_ENV, Settings, default_data_dir
 
-logger = logging.getLogger("trialwatch")
+logger = logging.getLogger(__name__)
 
 
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from harvester.registry.http import HttpSettings
 
 EX_TEMPFAIL = 75
-logger = logging.getLogger("trialwatch")
+logger = logging.getLogger(__name__)
 
 
 @contextmanager

@@ -30,7 +30,7 @@ from trialwatch.web import forms, searching, views
 from trialwatch.web.chart import watch_chart
 from trialwatch.web.searching import SearchPage
 
-logger = logging.getLogger("trialwatch.web")
+logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from urllib.parse import urlencode
 
-from harvester.errors import UsageError
+from harvester.errors import BadParameter
 from harvester.statuses import OPEN, OverallStatus, status_from_option, status_label, status_option
 from search.models import MAX_AGE, MAX_TEXT_LENGTH, clean_text
 
@@ -32,10 +32,6 @@ SORT_CHOICES: list[tuple[str, str]] = [("relevance", "Best match"), ("distance",
 MAX_TEXT = MAX_TEXT_LENGTH
 PAGE_SIZE = 20
 MAX_PAGE = 500
-
-
-class BadParameter(UsageError):
-    """A search form value the app cannot use; shown on a 400 page."""
 
 
 @dataclass(frozen=True)
