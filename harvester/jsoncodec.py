@@ -20,6 +20,8 @@ from typing import Any
 
 import orjson
 
+__all__ = ["canonical_json", "decode_json", "encode_record"]
+
 #: in orjson's output, what may be a number Python's json writes otherwise: ``0.0000…`` or an ``e-`` exponent
 #: without its leading zero (a string holding such text takes the slow path too, harmlessly)
 _FLOAT_NOTATION_RISK = re.compile(rb"0\.0000|\de-[1-9]")

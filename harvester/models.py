@@ -20,6 +20,36 @@ from harvester.terms import NCT_ID_PATTERN as NCT_ID_PATTERN
 from harvester.terms import NctId, Source, study_url
 from harvester.terms import normalize_nct_id as normalize_nct_id
 
+__all__ = [
+    "NCT_ID_PATTERN",
+    "OPEN_STATUSES",
+    "Age",
+    "AgeUnit",
+    "ArmGroup",
+    "Contact",
+    "Criteria",
+    "Criterion",
+    "Eligibility",
+    "Finding",
+    "FoundTerm",
+    "GeoPoint",
+    "Intervention",
+    "Location",
+    "MeshTerm",
+    "Model",
+    "Official",
+    "Organization",
+    "OverallStatus",
+    "PageDetails",
+    "PartialDate",
+    "Provenance",
+    "ResponsibleParty",
+    "SecondaryId",
+    "Trial",
+    "normalize_nct_id",
+    "status_label",
+]
+
 logger = logging.getLogger(__name__)
 
 

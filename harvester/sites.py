@@ -18,6 +18,19 @@ from harvester.statuses import OPEN_STATUSES
 if TYPE_CHECKING:  # no pydantic at run time: `search` measures distances with this module and starts fast
     from harvester.models import Contact, Location, Official, Trial
 
+__all__ = [
+    "EARTH_RADIUS_KM",
+    "KM_PER_MILE",
+    "OPEN_SITE_STATUSES",
+    "ContactSheet",
+    "SiteDistance",
+    "contact_sheet",
+    "distance_km",
+    "site_is_open",
+    "site_status",
+    "sites_nearest_first",
+]
+
 #: a site in one of these statuses counts for a search of trials open to enrolment
 OPEN_SITE_STATUSES = OPEN_STATUSES
 EARTH_RADIUS_KM = 6371.0088

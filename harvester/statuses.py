@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+__all__ = [
+    "OPEN",
+    "OPEN_STATUSES",
+    "STATUS_OPTIONS",
+    "OverallStatus",
+    "status_from_option",
+    "status_label",
+    "status_option",
+]
+
 
 class OverallStatus(StrEnum):
     """Every `overallStatus` value of API v2 (spec 2.0.3, `Status` enum)."""

@@ -26,6 +26,24 @@ from whoosh.analysis.acore import Token
 from whoosh.lang import stemmer_for_language
 from whoosh.support.charset import accent_map
 
+__all__ = [
+    "FusedAnalyzer",
+    "NormalizeFilter",
+    "WeightedSectionsAnalyzer",
+    "american_spelling",
+    "analyzer_chain",
+    "keyword_analyzer",
+    "name_analyzer",
+    "name_term",
+    "phase_term",
+    "prose_term",
+    "status_term",
+    "text_analyzer",
+    "weighted_sections",
+    "weighted_text",
+    "word_form",
+]
+
 #: separators of the sections of a weighted text (`weighted_text`), characters no record text contains
 _SECTION, _WEIGHT = "\x1e", "\x1f"
 #: positions left between two sections, so that a phrase never spans the end of one and the start of the next

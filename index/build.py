@@ -21,6 +21,17 @@ from index.schema import SCHEMA_VERSION, build_schema
 from index.storage import IndexLocation, IndexState, check_intact, read_state, write_state
 from index.vocabulary import VocabularyBuilder
 
+__all__ = [
+    "COMPOUND_SEGMENTS",
+    "MULTIPROCESS_MINIMUM",
+    "REBUILD_PROCESSES",
+    "WRITER_MEMORY_MB",
+    "IndexSummary",
+    "rebuild_damaged",
+    "rebuild_index",
+    "update_index",
+]
+
 logger = logging.getLogger(__name__)
 
 #: worker processes of a full rebuild of many trials; the parent parses trials while the workers index them

@@ -12,6 +12,8 @@ from index.drug_names import brand_and_generic_names, distinct_names, known_drug
 from index.schema import NO_MAXIMUM_AGE, OPEN_TERM, TEXT_WEIGHTS
 from index.sites import located_sites
 
+__all__ = ["TABLE_NAMES_LABEL", "VALUE_SEPARATOR", "trial_document"]
+
 #: separates the values of a list field: a snippet shows it between them
 VALUE_SEPARATOR = "; "
 

@@ -11,6 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+__all__ = [
+    "BRAND_NAMES",
+    "brand_and_generic_names",
+    "distinct_names",
+    "drugs_named_in",
+    "known_drugs",
+    "named_treatments",
+]
+
 BRAND_NAMES: dict[str, tuple[str, ...]] = {
     "anifrolumab": ("Saphnelo",),
     "azathioprine": ("Imuran", "Azasan"),

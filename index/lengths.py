@@ -21,6 +21,8 @@ from typing import Any
 from whoosh.codec import whoosh3
 from whoosh.writing import SegmentWriter
 
+__all__ = ["MemoryFieldLengths", "memory_field_lengths"]
+
 _ORIGINAL_ADD_FIELD = whoosh3.W3PerDocWriter.add_field
 _ORIGINAL_FLUSH = SegmentWriter._flush_segment
 _lock = threading.Lock()

@@ -25,6 +25,8 @@ from pathlib import Path
 
 from harvester.errors import LockedError, data_dir_error
 
+__all__ = ["DEFAULT_LOCK_TIMEOUT", "writer_lock"]
+
 #: how long a second writer waits for the first one before giving up
 DEFAULT_LOCK_TIMEOUT = 5.0
 _POLL_INTERVAL = 0.05

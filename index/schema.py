@@ -30,6 +30,8 @@ from index.analysis import (
     text_analyzer,
 )
 
+__all__ = ["NO_MAXIMUM_AGE", "OPEN_TERM", "SCHEMA_VERSION", "TEXT_WEIGHTS", "build_schema"]
+
 SCHEMA_VERSION = 11
 
 #: the weight of each section of the `text` field

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from harvester.models import Trial
 
+__all__ = ["SITE_RECORD", "StoredSite", "located_sites", "unpack_sites"]
+
 #: latitude, longitude, open
 SITE_RECORD = struct.Struct("<ff?")
 #: (facility, city, state, country, status) of a site, as stored

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from harvester.store.store import Store
     from index.build import IndexSummary
 
+__all__ = ["Freshness", "IndexStatus", "bring_up_to_date", "index_status", "storing_run"]
+
 IndexStatus = Literal["missing", "stale", "current"]
 
 

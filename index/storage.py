@@ -27,6 +27,19 @@ from index.schema import SCHEMA_VERSION
 if TYPE_CHECKING:
     from whoosh.index import Index
 
+__all__ = [
+    "INDEX_DIRNAME",
+    "LOCK_FILENAME",
+    "POINTER_FILENAME",
+    "STATE_FILENAME",
+    "IndexLocation",
+    "IndexState",
+    "check_intact",
+    "open_index",
+    "read_state",
+    "write_state",
+]
+
 INDEX_DIRNAME = "index"
 POINTER_FILENAME = "CURRENT"
 LOCK_FILENAME = "LOCK"

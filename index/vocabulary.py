@@ -37,6 +37,18 @@ from index.analysis import american_spelling
 if TYPE_CHECKING:  # searches read a vocabulary without the models (pydantic takes a third of a second to import)
     from harvester.models import Trial
 
+__all__ = [
+    "KEPT_MEANINGS",
+    "MAX_MEANINGS",
+    "MIN_SPELLING_LENGTH",
+    "VOCABULARY_FILENAME",
+    "Vocabulary",
+    "VocabularyBuilder",
+    "abbreviations",
+    "load_vocabulary",
+    "phrase_key",
+]
+
 logger = logging.getLogger(__name__)
 
 VOCABULARY_FILENAME = "vocabulary.pickle"

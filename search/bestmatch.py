@@ -25,6 +25,20 @@ from whoosh.searching import Searcher
 
 from index.vocabulary import Vocabulary, phrase_key
 from search.fastpath import FastSearch, Unsupported
+from search.ranking import Ranked
+
+__all__ = [
+    "CACHED_POSTINGS",
+    "CRITERIA_FIELDS",
+    "CRITERIA_WEIGHT",
+    "MAX_PHRASE_WORDS",
+    "SYNONYM_FIELDS",
+    "SYNONYM_WEIGHT",
+    "BestMatch",
+    "Clause",
+    "best_match",
+    "top",
+]
 
 #: the weight of a word found only in the criteria, against 1 for the word in the text field
 CRITERIA_WEIGHT = 0.3
@@ -37,9 +51,6 @@ SYNONYM_FIELDS = ("conditions", "drugs")
 CRITERIA_FIELDS = ("inclusion", "exclusion")
 #: the clause scores kept for later searches with the same reader, in documents (about 100 bytes each)
 CACHED_POSTINGS = 500_000
-
-#: a document number and its score
-Ranked = list[tuple[int, float]]
 
 
 @dataclass(frozen=True)

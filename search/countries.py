@@ -8,6 +8,8 @@ adjectival and demonymic forms for countries and nations"). Each entry maps to t
 
 from __future__ import annotations
 
+__all__ = ["ADJECTIVES", "ALIASES", "country_names", "is_adjective"]
+
 #: adjective -> the country's names, as the registry may write them
 ADJECTIVES: dict[str, tuple[str, ...]] = {
     "american": ("United States",), "canadian": ("Canada",), "mexican": ("Mexico",), "brazilian": ("Brazil",),

@@ -14,6 +14,8 @@ from collections.abc import Container, Sequence
 from whoosh.idsets import DocIdSet
 from whoosh.reading import IndexReader
 
+__all__ = ["AdmitsAge", "age_columns"]
+
 #: index reader -> its age columns as lists, or None once a first age filter looked them up per candidate
 _AGE_COLUMNS: weakref.WeakKeyDictionary[object, tuple[list[float], list[float]] | None] = \
     weakref.WeakKeyDictionary()

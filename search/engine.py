@@ -29,10 +29,12 @@ from search.fastpath import FastSearch, Unsupported
 from search.models import NearestTrial, SearchRequest, SearchResponse, SearchResult, StatedLimits
 from search.nearby import Near, WithinReach, resolve_near
 from search.query import DEFAULT_FIELD, CompiledRequest, compile_request
-from search.ranking import SaturatedTfIdf
+from search.ranking import Ranked, SaturatedTfIdf
 from search.snippets import SEARCHED_FIELDS, Words, query_words, trial_snippets
 from search.suggest import suggest
 from search.understand import PlaceLookup, Understood, understand
+
+__all__ = ["UNRANKED_ORDER", "open_searcher", "run_search", "search", "vocabulary_of"]
 
 #: the order of results when nothing ranks them (only filters were given): newest update first
 UNRANKED_ORDER = "last_update"
@@ -43,9 +45,6 @@ _NEWEST_ORDER: weakref.WeakKeyDictionary[IndexReader, list[int] | bool] = weakre
 #: index reader -> place name -> what `_places_in` found it is
 _PLACES: weakref.WeakKeyDictionary[IndexReader, dict[str, Literal["country", "city"] | None]] = \
     weakref.WeakKeyDictionary()
-
-#: a document number and its score
-Ranked = list[tuple[int, float]]
 
 #: what Whoosh raises reading a damaged file (besides a bare Exception, e.g. "Block tag error"): the index is damaged
 _DAMAGE = (FileFormatError, EOFError, OSError, struct.error, pickle.UnpicklingError, zlib.error, UnicodeDecodeError,

@@ -24,16 +24,15 @@ from whoosh import query
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.searching import Searcher
 
-from search.ranking import SaturatedTfIdf
+from search.ranking import Ranked, SaturatedTfIdf
+
+__all__ = ["CACHED_FIELDS", "FastSearch", "Unsupported"]
 
 #: fields of coded values (a few terms each, used as filters), and the countries (a few hundred names, words or
 #: phrases, a filter too): their document sets are cached per index reader
 CACHED_FIELDS = frozenset({"status", "phase", "sex", "countries"})
 #: index reader -> (field, text) -> documents; a reader never changes, and is dropped with its searcher
 _DOCSETS: weakref.WeakKeyDictionary[object, dict[tuple[str, object], set[int]]] = weakref.WeakKeyDictionary()
-
-#: a document number and its score
-Ranked = list[tuple[int, float]]
 
 
 class Unsupported(Exception):

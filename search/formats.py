@@ -7,6 +7,8 @@ import io
 
 from search.models import SearchResponse
 
+__all__ = ["CSV_COLUMNS", "render_csv"]
+
 CSV_COLUMNS = ("nct_id", "status", "title", "sponsor", "drugs", "last_update", "score", "snippet", "nearest_site",
                "distance_km")
 

@@ -17,6 +17,25 @@ from harvester.errors import UsageError
 from harvester.statuses import OPEN, OPEN_STATUSES
 from search.nearby import NearestSite
 
+__all__ = [
+    "AGE_GROUPS",
+    "MAX_AGE",
+    "MAX_LIMIT",
+    "MAX_TEXT_LENGTH",
+    "OPEN_STATUS",
+    "SNIPPET_LABELS",
+    "SORTS",
+    "NearestTrial",
+    "SearchRequest",
+    "SearchResponse",
+    "SearchResult",
+    "Snippet",
+    "StatedLimits",
+    "Suggestion",
+    "checked_text",
+    "clean_text",
+]
+
 #: what a status filter accepts besides the registry's statuses: any status in which a patient can still join
 OPEN_STATUS = OPEN
 #: the oldest age a search takes (years), on the command line and in the web form

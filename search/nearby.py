@@ -23,6 +23,19 @@ from harvester.errors import UsageError
 from harvester.sites import KM_PER_MILE, distance_km
 from index.sites import unpack_sites
 
+__all__ = [
+    "DEFAULT_WITHIN_KM",
+    "DISTANCE_HINT",
+    "MAX_WITHIN_KM",
+    "Near",
+    "NearestSite",
+    "Unit",
+    "WithinReach",
+    "distance_text",
+    "parse_distance",
+    "resolve_near",
+]
+
 Unit = Literal["km", "mi"]
 #: how far "near" reaches when no distance is given
 DEFAULT_WITHIN_KM = 100.0

@@ -28,6 +28,22 @@ from index.vocabulary import Vocabulary
 from search.bestmatch import BestMatch, best_match
 from search.models import SearchRequest
 
+__all__ = [
+    "COORDINATION",
+    "CRITERIA_FIELD",
+    "CRITERIA_FIELDS",
+    "DATE_HINT",
+    "DEFAULT_FIELD",
+    "FIELDS_TO_SHOW",
+    "FIELD_ALIASES",
+    "OPERATOR_HINT",
+    "SYNTAX_HINT",
+    "CompiledRequest",
+    "compile_request",
+    "parse_query",
+    "words_query",
+]
+
 #: the field plain words search
 DEFAULT_FIELD = "text"
 #: how much a trial matching one more of the plain words gains (whoosh's OrGroup scale)

@@ -13,8 +13,12 @@ from whoosh.matching import Matcher
 from whoosh.scoring import BaseScorer, WeightingModel
 from whoosh.searching import Searcher
 
+__all__ = ["K1", "Ranked", "SaturatedTfIdf"]
+
 #: term-frequency saturation, as in BM25
 K1 = 2.0
+#: ranked documents: each one's document number and its score
+Ranked = list[tuple[int, float]]
 
 
 class SaturatedTfIdf(WeightingModel):

@@ -17,6 +17,17 @@ from whoosh.support.charset import accent_map
 
 from search.models import Snippet
 
+__all__ = [
+    "MAX_SNIPPETS",
+    "SEARCHED_FIELDS",
+    "SNIPPET_LENGTH",
+    "SNIPPET_SOURCES",
+    "Words",
+    "field_snippet",
+    "query_words",
+    "trial_snippets",
+]
+
 #: the stored fields snippets are cut from, in the order they are shown (at most `MAX_SNIPPETS`), each with the
 #: indexed fields whose searched words it may contain (`text` holds conditions, drugs, summary and title too)
 SNIPPET_SOURCES = {

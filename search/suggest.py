@@ -26,6 +26,18 @@ from whoosh.reading import IndexReader
 from index.vocabulary import MIN_SPELLING_LENGTH, Vocabulary, phrase_key
 from search.models import SearchRequest, Suggestion
 
+__all__ = [
+    "CHECKED_OPTIONS",
+    "CONFIDENT_TRIALS",
+    "MATCHING_FIELDS",
+    "MAX_CORRECTED_LENGTH",
+    "RIVAL_SHARE",
+    "SHORT_WORD",
+    "SpellingWords",
+    "spelling_words",
+    "suggest",
+]
+
 #: for a word searched in a field, the fields in which finding it means it matched
 MATCHING_FIELDS = {"text": ("text", "inclusion", "exclusion"), "drugs": ("drugs",), "conditions": ("conditions",)}
 #: options of a request checked like the query text, with the field each one searches

@@ -15,6 +15,19 @@ import click
 from harvester.errors import TrialwatchError, UsageError, data_dir_error
 from trialwatch import __version__
 
+__all__ = [
+    "COMMANDS",
+    "HTTP_LOGGERS",
+    "PACKAGE_LOGGERS",
+    "CommandFailed",
+    "LazyGroup",
+    "cli",
+    "configure_logging",
+    "error_line",
+    "main",
+    "package_loggers",
+]
+
 EXIT_FAILURE, EXIT_USAGE = 1, 2
 
 #: command name -> "module:function" under trialwatch.commands

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from harvester.registry import DEFAULT_API_URL
 
+__all__ = ["API_URL_ENV", "DATA_ENV", "Settings", "default_data_dir"]
+
 DATA_ENV = "TRIALWATCH_DATA"
 API_URL_ENV = "TRIALWATCH_API_URL"
 

@@ -13,6 +13,8 @@ import click
 from harvester.registry import DEFAULT_API_URL
 from trialwatch.config import API_URL_ENV, DATA_ENV, Settings, default_data_dir
 
+__all__ = ["common_options", "http_options", "open_store", "update_search_index"]
+
 logger = logging.getLogger(__name__)
 
 

@@ -20,6 +20,24 @@ if TYPE_CHECKING:  # type-only: a search result is worded without importing the 
     from search.views.sources import TrialSources
     from search.views.trial import TrialView
 
+__all__ = [
+    "HASH_DIGITS",
+    "LABEL_WIDTH",
+    "MAX_CHANGE_LINES",
+    "MAX_PLACES",
+    "MAX_TREATMENTS_SHOWN",
+    "MIN_WIDTH",
+    "PIPE_WIDTH",
+    "field_line",
+    "render_changes",
+    "render_results",
+    "render_sources",
+    "render_timeline",
+    "render_trial",
+    "terminal_width",
+    "wrap",
+]
+
 #: the width when output goes to a pipe or a file, and the least width ever used
 PIPE_WIDTH = 80
 MIN_WIDTH = 40

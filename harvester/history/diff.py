@@ -15,6 +15,8 @@ from typing import Any
 from harvester.models import Criterion, Location, PartialDate, Trial
 from harvester.terms import ChangeKind
 
+__all__ = ["DATE_FIELDS", "DATE_MOVE_DAYS", "Change", "diff_trials", "site_label", "trial_facts"]
+
 #: the criteria lists of `Criteria`, in the order they are reported
 _CRITERIA_LISTS = ("inclusion", "exclusion", "other")
 #: the trial's dates whose moves are reported, in the order they are reported

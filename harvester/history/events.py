@@ -36,6 +36,19 @@ from harvester.store.event_rows import EventFilter
 from harvester.store.store import SNAPSHOT_SOURCE_URL, Store, StoredVersion
 from harvester.store.trials import trial_from_version
 
+__all__ = [
+    "BATCH",
+    "CURSOR_META_KEY",
+    "FEED_NAMESPACE_META_KEY",
+    "Event",
+    "add_event",
+    "derive_pending_events",
+    "feed_namespace",
+    "latest_api_version_id",
+    "query_events",
+    "stored_facts",
+]
+
 logger = logging.getLogger(__name__)
 
 CURSOR_META_KEY = "events_version_cursor"

@@ -17,6 +17,8 @@ from typing import Any
 
 from harvester.history.events import Event
 
+__all__ = ["FIRST_SEEN", "SEVERITIES", "recruitment_move", "severity", "shown_kind"]
+
 SEVERITIES = ("major", "notable", "minor")
 #: the shown kind of a ``new`` event whose trial was posted before the watch began: not news, a baseline
 FIRST_SEEN = "first_seen"

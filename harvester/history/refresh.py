@@ -46,6 +46,21 @@ from harvester.registry.harvest import HarvestSummary, harvest_query, store_reco
 from harvester.store.store import KILLED_MESSAGE, Store, utc_now
 from harvester.terms import NctId, RunCounts
 
+__all__ = [
+    "DEFAULT_FULL_EVERY_DAYS",
+    "DEFAULT_PAGE_SIZE",
+    "RUN_KIND",
+    "WATCH_RUN_KIND",
+    "IndexReport",
+    "IndexUpdate",
+    "RefreshSummary",
+    "WatchResult",
+    "incremental_filter",
+    "mark_killed_runs",
+    "needs_full_listing",
+    "refresh",
+]
+
 logger = logging.getLogger(__name__)
 
 RUN_KIND = "refresh"

@@ -15,6 +15,8 @@ from harvester.models import Trial
 from harvester.store.store import Store
 from harvester.store.trials import trial_from_version
 
+__all__ = ["StatusPeriod", "StatusTimeline", "status_timeline"]
+
 logger = logging.getLogger(__name__)
 
 

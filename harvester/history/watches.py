@@ -25,6 +25,8 @@ from harvester.registry.client import StudyQuery
 from harvester.statuses import status_option
 from harvester.store.store import Store, utc_now
 
+__all__ = ["DEFAULT_WATCHES", "Watch", "Watches", "check_watch_name", "query_json"]
+
 #: set once the default watches were created, so that removing them is final
 _DEFAULTS_META_KEY = "watches_defaults_created"
 

@@ -16,6 +16,16 @@ from harvester.registry.http import HttpSettings, PoliteClient
 from harvester.statuses import STATUS_OPTIONS, OverallStatus
 from harvester.terms import NctId
 
+__all__ = [
+    "FORMAT_PARAMS",
+    "MAX_PAGE_SIZE",
+    "PagingGuard",
+    "RegistryClient",
+    "RegistryVersion",
+    "StudyPage",
+    "StudyQuery",
+]
+
 #: sent with every study request: JSON, markup fields as Markdown (both are the API's defaults, stated anyway)
 FORMAT_PARAMS: dict[str, str] = {"format": "json", "markupFormat": "markdown"}
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+__all__ = ["STUDY_SHAPE", "Problem", "Shape", "coerce_record"]
+
 #: leaf shapes
 STR, INT, NUMBER, BOOL = "string", "integer", "number", "boolean"
 

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 
 from harvester.models import Age
 
+__all__ = ["age_limits_from_criteria"]
+
 _NUMBER = r"(\d{1,3}(?:\.\d)?)"
 _UNIT = r"(years?|months?|weeks?|days?)"
 _AGE_WORDS = r"(?:\s+(?:of\s+age|old))?"

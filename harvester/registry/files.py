@@ -15,6 +15,8 @@ from typing import IO, Any
 
 from harvester.errors import UsageError
 
+__all__ = ["FileItem", "iter_file"]
+
 _CHUNK = 1 << 16
 _DECODER = json.JSONDecoder()
 _WHITESPACE = " \t\r\n"

@@ -16,6 +16,18 @@ from harvester.registry.parse import parse_study
 from harvester.store.store import SNAPSHOT_SOURCE_URL, Store, canonical_api_hash, utc_now
 from harvester.terms import NctId, Outcome, RunCounts
 
+__all__ = [
+    "HarvestSummary",
+    "Progress",
+    "add_record_version",
+    "harvest_ids",
+    "harvest_query",
+    "record_bytes",
+    "record_nct_id",
+    "recorded_run",
+    "store_record",
+]
+
 logger = logging.getLogger(__name__)
 
 #: called after each stored page with the number of records it held and the total expected (when known)

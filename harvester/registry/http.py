@@ -25,6 +25,8 @@ import httpx
 from harvester.errors import BadRequest, BadResponse, RateLimited, RegistryError, RegistryUnavailable, UsageError
 from harvester.jsoncodec import decode_json
 
+__all__ = ["DEFAULT_USER_AGENT", "HttpSettings", "Params", "PoliteClient", "backoff_delay", "parse_retry_after"]
+
 logger = logging.getLogger(__name__)
 
 #: query parameters as httpx takes them

@@ -14,6 +14,8 @@ from harvester.registry.files import FileItem, iter_file
 from harvester.registry.harvest import HarvestSummary, recorded_run, store_record
 from harvester.store.store import Store, utc_now
 
+__all__ = ["BATCH_SIZE", "ImportProgress", "ImportSummary", "data_date", "import_files"]
+
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200

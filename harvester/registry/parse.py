@@ -35,6 +35,8 @@ from harvester.models import (
 from harvester.registry.coerce import coerce_record
 from harvester.registry.criteria import parse_criteria
 
+__all__ = ["KNOWN_PROTOCOL_MODULES", "KNOWN_TOP_LEVEL", "Json", "parse_study", "record_nct_id"]
+
 logger = logging.getLogger(__name__)
 
 Json = dict[str, Any]

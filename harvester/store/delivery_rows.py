@@ -6,6 +6,8 @@ from typing import Any
 
 from harvester.store.sql import SQLBase
 
+__all__ = ["DeliveryRows"]
+
 
 class DeliveryRows(SQLBase):
     def max_event_id(self) -> int:

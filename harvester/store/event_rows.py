@@ -9,6 +9,8 @@ from typing import Any
 
 from harvester.store.sql import SQLBase
 
+__all__ = ["EventFilter", "EventRows"]
+
 
 @dataclass(frozen=True)
 class EventFilter:

@@ -18,6 +18,8 @@ from typing import TextIO
 from harvester.errors import RefreshLocked, data_dir_error
 from harvester.store.store import process_alive, utc_now
 
+__all__ = ["LOCK_FILENAME", "RefreshLock"]
+
 LOCK_FILENAME = "refresh.lock"
 
 

@@ -28,6 +28,21 @@ from harvester.registry.harvest import HarvestSummary, add_record_version, store
 from harvester.registry.parse import record_nct_id
 from harvester.store.store import SNAPSHOT_SOURCE_URL, Store, utc_now
 
+__all__ = [
+    "RUN_KIND",
+    "SNAPSHOT_FILE_ENV",
+    "SNAPSHOT_META_KEY",
+    "SnapshotInfo",
+    "bundled_snapshot_bytes",
+    "decode_snapshot",
+    "ensure_data",
+    "ensure_data_note",
+    "load_snapshot",
+    "read_snapshot",
+    "snapshot_in_use",
+    "snapshot_only",
+]
+
 logger = logging.getLogger(__name__)
 
 #: the kind of the run that loads the snapshot

@@ -10,6 +10,8 @@ from typing import Any
 
 from harvester.errors import ReadOnlyDataDir, StoreDamaged, StoreError
 
+__all__ = ["CHUNK", "Rows", "SQLBase", "read_only", "store_damaged", "store_error"]
+
 #: SQLite's limit on host parameters is 999 in old builds; IN lists are sent in chunks of this many
 CHUNK = 500
 

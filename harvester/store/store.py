@@ -32,6 +32,20 @@ from harvester.store.sql import read_only, store_damaged
 from harvester.store.watch_rows import WatchRows
 from harvester.terms import RUN_COUNTERS, Outcome, Source
 
+__all__ = [
+    "GZIP_LEVEL",
+    "KILLED_MESSAGE",
+    "SNAPSHOT_SOURCE_URL",
+    "STORE_FILENAME",
+    "Run",
+    "Store",
+    "StoredVersion",
+    "canonical_api_hash",
+    "content_hash",
+    "process_alive",
+    "utc_now",
+]
+
 STORE_FILENAME = "trialwatch.sqlite"
 #: the source URL of versions loaded from the bundled snapshot
 SNAPSHOT_SOURCE_URL = "trialwatch:bundled-snapshot"

@@ -15,6 +15,8 @@ from harvester.store.merge import merge_trial
 from harvester.store.store import Store, StoredVersion
 from harvester.terms import NctId
 
+__all__ = ["iter_trials", "load_trial", "merged_trial", "trial_from_version"]
+
 logger = logging.getLogger(__name__)
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from harvester.store.sql import SQLBase
 
+__all__ = ["WatchRows"]
+
 
 class WatchRows(SQLBase):
     def insert_watch(self, name: str, query_json: str, created_at: str, *, if_absent: bool = False) -> None:

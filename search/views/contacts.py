@@ -13,6 +13,18 @@ from harvester.models import Contact, Location, Official, Trial
 from harvester.sites import contact_sheet, site_status, sites_nearest_first
 from search.views.words import code_words, status_words
 
+__all__ = [
+    "NEAREST_SITES_SHOWN",
+    "ContactView",
+    "ContactsView",
+    "SiteView",
+    "contact_view",
+    "contacts_view",
+    "nearest_sites",
+    "official_text",
+    "site_view",
+]
+
 #: sites listed nearest first on a page measured from a place; the rest are counted
 NEAREST_SITES_SHOWN = 25
 

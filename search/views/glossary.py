@@ -12,6 +12,8 @@ from functools import cached_property
 
 from index.vocabulary import abbreviations
 
+__all__ = ["GLOSSARY", "Explainer", "Term", "record_terms", "terms_in"]
+
 
 @dataclass(frozen=True)
 class Term:

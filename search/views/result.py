@@ -10,6 +10,8 @@ from index.drug_names import distinct_names
 from search.models import SNIPPET_LABELS, SearchRequest, SearchResult, Snippet, StatedLimits
 from search.views.words import AGES_NOT_STATED, SEX_NOT_STATED, StatusWords, ages_text, status_words
 
+__all__ = ["FIELD_LABELS", "ResultView", "SnippetView", "eligibility_note", "result_view", "snippet_view"]
+
 #: a snippet's field -> how results name it (criteria say what they mean for a patient)
 FIELD_LABELS = {**SNIPPET_LABELS, "drugs": "matched in treatments", "conditions": "matched in conditions",
                 "keywords": "matched in keywords", "summary": "matched in the summary", "title": "matched in the title"}

@@ -10,6 +10,8 @@ from harvester.store.store import Store
 from harvester.store.trials import load_trial
 from harvester.terms import NctId
 
+__all__ = ["SourceVersion", "TrialSources", "sources_json", "trial_sources"]
+
 
 @dataclass(frozen=True)
 class SourceVersion:

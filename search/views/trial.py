@@ -17,6 +17,8 @@ from search.views.words import StatusWords, code_words, date_text, phase_label, 
 if TYPE_CHECKING:
     from search.nearby import Near
 
+__all__ = ["CountryPlaces", "Fact", "Treatment", "TrialView", "places_by_country", "status_text", "trial_view"]
+
 
 @dataclass(frozen=True)
 class Fact:

@@ -10,6 +10,23 @@ from harvester.statuses import OverallStatus, status_label
 if TYPE_CHECKING:  # the records' models (pydantic) are not imported to word a search result: cold searches stay fast
     from harvester.models import Age, Eligibility, Location, PartialDate
 
+__all__ = [
+    "AGES_NOT_STATED",
+    "FROM_CRITERIA",
+    "SEX_NOT_STATED",
+    "SEX_WORDS",
+    "StatusWords",
+    "age_range",
+    "ages_text",
+    "badge_kind",
+    "code_words",
+    "date_text",
+    "phase_label",
+    "place_text",
+    "status_words",
+    "who_line",
+]
+
 #: status -> the badge's colour family; a badge always shows its status in words too (never colour alone)
 _BADGE_KIND = {
     OverallStatus.RECRUITING: "open",

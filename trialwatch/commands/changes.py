@@ -11,6 +11,8 @@ from harvester.terms import EVENT_KINDS as KIND_CHOICES
 from trialwatch.config import Settings
 from trialwatch.options import common_options
 
+__all__ = ["changes", "parse_since"]
+
 _RELATIVE = re.compile(r"^(\d+)\s*([hdw])$", re.IGNORECASE)
 
 

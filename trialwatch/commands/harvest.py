@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
     from harvester.registry.http import HttpSettings
 
+__all__ = ["STATUS_CHOICES", "TerminalProgress", "harvest"]
+
 STATUS_CHOICES = STATUS_OPTIONS
 
 

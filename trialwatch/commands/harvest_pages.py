@@ -13,6 +13,8 @@ from trialwatch.options import common_options, http_options, open_store, update_
 if TYPE_CHECKING:
     from harvester.registry.http import HttpSettings
 
+__all__ = ["URL_TEMPLATE_ENV", "harvest_pages"]
+
 URL_TEMPLATE_ENV = "TRIALWATCH_PAGE_URL_TEMPLATE"
 
 

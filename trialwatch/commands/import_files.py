@@ -11,6 +11,8 @@ from trialwatch.commands.harvest import TerminalProgress
 from trialwatch.config import Settings
 from trialwatch.options import common_options, open_store, update_search_index
 
+__all__ = ["import_command"]
+
 
 @click.command(name="import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))

@@ -7,6 +7,8 @@ import click
 from trialwatch.config import Settings
 from trialwatch.options import common_options, open_store
 
+__all__ = ["index_command"]
+
 
 @click.command("index")
 @click.option("--update", is_flag=True,

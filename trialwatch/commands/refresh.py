@@ -21,6 +21,8 @@ from trialwatch.options import common_options, http_options
 if TYPE_CHECKING:
     from harvester.registry.http import HttpSettings
 
+__all__ = ["EX_TEMPFAIL", "refresh"]
+
 EX_TEMPFAIL = 75
 logger = logging.getLogger(__name__)
 

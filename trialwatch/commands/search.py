@@ -10,6 +10,8 @@ from search.models import MAX_AGE
 from trialwatch.config import Settings
 from trialwatch.options import common_options, open_store
 
+__all__ = ["MEANINGS_SHOWN", "PHASE_CHOICES", "SEARCH_LOCK_TIMEOUT", "STATUS_CHOICES", "search"]
+
 #: every registry status, plus "open" (recruiting, not yet recruiting or by invitation)
 STATUS_CHOICES = [OPEN, *STATUS_OPTIONS]
 PHASE_CHOICES = ["early1", "1", "2", "3", "4", "na"]

@@ -11,6 +11,8 @@ from harvester.errors import TrialwatchError
 from trialwatch.config import Settings
 from trialwatch.options import common_options
 
+__all__ = ["listen", "serve"]
+
 
 def _is_loopback(host: str) -> bool:
     if host == "localhost":

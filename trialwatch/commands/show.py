@@ -8,6 +8,8 @@ from harvester.terms import NctId
 from trialwatch.config import Settings
 from trialwatch.options import common_options, open_store
 
+__all__ = ["show"]
+
 
 @click.command()
 @click.argument("nct_id")

@@ -8,6 +8,8 @@ from trialwatch.commands.harvest import STATUS_CHOICES
 from trialwatch.config import Settings
 from trialwatch.options import common_options
 
+__all__ = ["add", "list_watches", "notify", "remove", "watch"]
+
 
 def _open(settings: Settings):
     from harvester.history.watches import Watches

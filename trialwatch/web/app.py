@@ -30,6 +30,8 @@ from trialwatch.web import forms, searching, views
 from trialwatch.web.chart import watch_chart
 from trialwatch.web.searching import SearchPage
 
+__all__ = ["HERE", "SECURITY_HEADERS", "SecurityHeaders", "create_app", "prepare_data", "template_environment"]
+
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent

@@ -14,6 +14,8 @@ from harvester.errors import UsageError
 from harvester.history.meaning import FIRST_SEEN, SEVERITIES
 from harvester.terms import EVENT_KINDS
 
+__all__ = ["DEFAULT_SINCE", "SHOWN_KINDS", "ChangeFilters", "not_modified", "validators"]
+
 SHOWN_KINDS = (*EVENT_KINDS, FIRST_SEEN)
 DEFAULT_SINCE = "7d"
 

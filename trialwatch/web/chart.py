@@ -13,6 +13,8 @@ from harvester.store.store import Store
 from harvester.store.trials import trial_from_version
 from search.views.words import badge_kind
 
+__all__ = ["FAMILIES", "MAX_MONTHS", "Bar", "WatchChart", "watch_chart"]
+
 logger = logging.getLogger(__name__)
 
 #: status families in the order bars stack, with words for the legend and table

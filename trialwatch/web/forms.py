@@ -11,6 +11,18 @@ from harvester.errors import BadParameter
 from harvester.statuses import OPEN, OverallStatus, status_from_option, status_label, status_option
 from search.models import MAX_AGE, MAX_TEXT_LENGTH, clean_text
 
+__all__ = [
+    "ANY_STATUS",
+    "DEFAULT_STATUS",
+    "MAX_PAGE",
+    "MAX_TEXT",
+    "PAGE_SIZE",
+    "SEX_CHOICES",
+    "SORT_CHOICES",
+    "STATUS_CHOICES",
+    "SearchForm",
+]
+
 #: the status a search starts with: every trial a patient could still join
 DEFAULT_STATUS = OPEN
 ANY_STATUS = "any"

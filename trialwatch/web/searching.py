@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from search.models import NearestTrial, SearchRequest
     from search.views.result import ResultView
 
+__all__ = ["SearchPage", "form_of", "run_search", "search_request", "suggestion_text"]
+
 
 @dataclass(frozen=True)
 class SearchPage:

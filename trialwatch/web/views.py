@@ -8,6 +8,8 @@ import re
 from harvester.statuses import status_label
 from search.views.words import badge_kind, code_words, date_text, phase_label, place_text
 
+__all__ = ["jinja_filters", "paragraphs"]
+
 
 def paragraphs(text: str | None) -> list[str]:
     """Record prose as paragraphs: blank lines separate them, other line breaks (hard wraps) become spaces."""
