@@ -1,12 +1,13 @@
 """Benchmark of trialwatch's index and search (a script, not a test).
 
-Builds the index from (a) the bundled snapshot and (b) a corpus of N trials derived from the real records in
-../shared/data/ctgov (`bench.corpus`: word-level mixing with Heaps'-law vocabulary growth), runs a patient query
-mix warm, times cold `trialwatch search` processes (wall time and peak memory), measures the index on disk, and
-runs the same queries against SQLite FTS5 over the same documents (`bench.fts5`). Prints everything in one run.
+For the bundled snapshot and for corpora of N trials derived from the real records in ../shared/data/ctgov
+(`bench.corpus`: word-level mixing with Heaps'-law vocabulary growth, generated streaming): builds the index from
+the store `--build-runs` times (median docs/s and CPU-ms per document, the writer processes included), runs a
+patient query mix warm, times cold `trialwatch search` processes (wall time and peak memory), and runs the same
+queries in the same run against the yardsticks over the same documents: SQLite FTS5 (`bench.fts5`) and, when
+installed (`pip install -e '.[bench]'`), tantivy as the ceiling (`bench.tantivy_ceiling`). Prints everything.
 
-    .venv/bin/python bench/bench_search.py              # 20,000 derived trials
-    .venv/bin/python bench/bench_search.py --docs 2000 --work-dir /tmp/twbench --keep
+    .venv/bin/python bench/bench_search.py --docs 2000,20000,100000 --work-dir /tmp/twbench --keep
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import functools
 import os
 import resource
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import fts5
+import tantivy_ceiling
 from corpus import CorpusGenerator, store_records
 
 from harvester.store.snapshot import ensure_data
@@ -39,30 +40,45 @@ from index.storage import IndexLocation
 from search.engine import open_searcher, run_search
 from search.models import SearchRequest
 
-#: (kind, trialwatch request, the FTS5 MATCH expression that asks the same, newest first instead of bm25)
-QUERY_MIX: list[tuple[str, SearchRequest, str, bool]] = [
-    ("drug", SearchRequest(drug="pembrolizumab"), "drugs : pembrolizumab", False),
-    ("drug, brand name", SearchRequest(drug="Keytruda"), "drugs : keytruda", False),
-    ("status filter", SearchRequest(query="lung cancer", statuses=("recruiting",)),
-     "text : (lung AND cancer) AND status : recruiting", False),
-    ("status filter only", SearchRequest(statuses=("open",), country="France"),
-     "status : open AND countries : france", True),
-    ("criterion", SearchRequest(exclusion="pregnant"), "exclusion : pregnant", False),
-    ("criterion phrase", SearchRequest(criterion="breast feeding"), '{inclusion exclusion} : "breast feeding"', False),
-    ("free text", SearchRequest(query="chemotherapy"), "text : chemotherapy", False),
-    ("free text", SearchRequest(query="placebo"), "text : placebo", False),
-    # FTS5 has no suggestions: it runs the corrected query, the one trialwatch ends up running
-    ("misspelling", SearchRequest(query="neuroblastma"), "text : neuroblastoma", False),
-    ("misspelled drug", SearchRequest(drug="pembrolizumb"), "drugs : pembrolizumab", False),
-    ("lupus", SearchRequest(query="lupus"), "text : lupus", False),
-    ("lupus, recruiting", SearchRequest(query="lupus nephritis", statuses=("recruiting",)),
-     "text : (lupus AND nephritis) AND status : recruiting", False),
-    ("condition, place", SearchRequest(query="breast cancer", country="United States"),
-     "text : (breast AND cancer) AND countries : (united AND states)", False),
-    ("condition, age and sex", SearchRequest(query="diabetes", age=45, sex="female"),
-     "text : diabetes", False),
-    ("misspelt condition", SearchRequest(query="diabetis"), "text : diabetes", False),
-    ("patient sentence", SearchRequest(query="psoriasis trial for adults"), "text : psoriasis AND adults", False),
+
+@dataclass(frozen=True)
+class Query:
+    """One query of the mix: what trialwatch is asked, and the same question in the yardsticks' syntax."""
+
+    kind: str
+    request: SearchRequest
+    fts5: str
+    tantivy: str
+    #: nothing ranks the matches: newest update first instead of bm25
+    newest_first: bool = False
+
+
+QUERY_MIX: list[Query] = [
+    Query("drug", SearchRequest(drug="pembrolizumab"), "drugs : pembrolizumab", "drugs:pembrolizumab"),
+    Query("drug, brand name", SearchRequest(drug="Keytruda"), "drugs : keytruda", "drugs:keytruda"),
+    Query("status filter", SearchRequest(query="lung cancer", statuses=("recruiting",)),
+          "text : (lung AND cancer) AND status : recruiting", "+lung +cancer +status:recruiting"),
+    Query("status filter only", SearchRequest(statuses=("open",), country="France"),
+          "status : open AND countries : france", "+status:open +countries:france", newest_first=True),
+    Query("criterion", SearchRequest(exclusion="pregnant"), "exclusion : pregnant", "exclusion:pregnant"),
+    Query("criterion phrase", SearchRequest(criterion="breast feeding"),
+          '{inclusion exclusion} : "breast feeding"', 'inclusion:"breast feeding" exclusion:"breast feeding"'),
+    Query("free text", SearchRequest(query="chemotherapy"), "text : chemotherapy", "chemotherapy"),
+    Query("free text", SearchRequest(query="placebo"), "text : placebo", "placebo"),
+    # the yardsticks have no suggestions: they run the corrected query, the one trialwatch ends up running
+    Query("misspelling", SearchRequest(query="neuroblastma"), "text : neuroblastoma", "neuroblastoma"),
+    Query("misspelled drug", SearchRequest(drug="pembrolizumb"), "drugs : pembrolizumab", "drugs:pembrolizumab"),
+    Query("lupus", SearchRequest(query="lupus"), "text : lupus", "lupus"),
+    Query("lupus, recruiting", SearchRequest(query="lupus nephritis", statuses=("recruiting",)),
+          "text : (lupus AND nephritis) AND status : recruiting", "+lupus +nephritis +status:recruiting"),
+    Query("condition, place", SearchRequest(query="breast cancer", country="United States"),
+          "text : (breast AND cancer) AND countries : (united AND states)",
+          '+breast +cancer +countries:"united states"'),
+    Query("condition, age and sex", SearchRequest(query="diabetes", age=45, sex="female"),
+          "text : diabetes", "diabetes"),
+    Query("misspelt condition", SearchRequest(query="diabetis"), "text : diabetes", "diabetes"),
+    Query("patient sentence", SearchRequest(query="psoriasis trial for adults"),
+          "text : psoriasis AND adults", "+psoriasis +adults"),
 ]
 COLD_QUERY = "lupus"
 
@@ -100,49 +116,101 @@ def megabytes(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
 
 
-def bench_corpus(label: str, data_dir: Path, repeat: int) -> None:
-    print(f"\n== {label} ==")
+def bench_build(data_dir: Path, runs: int) -> None:
+    """Rebuild the index from the store `runs` times (the first run, which may build it, excluded)."""
+    rates, cpu_per_doc = [], []
     with Store.open(data_dir) as store:
+        for _ in range(runs):
+            cpu_before = _cpu_seconds()
+            summary = rebuild_index(store, data_dir)
+            cpu_per_doc.append(1000 * (_cpu_seconds() - cpu_before) / summary.documents)
+            rates.append(summary.documents / summary.seconds)
+    print(f"index build      median {statistics.median(rates):5.0f} docs/s, {statistics.median(cpu_per_doc):.2f}"
+          f" CPU-ms/doc  ({summary.documents} trials; {runs} runs: "
+          + ", ".join(f"{rate:.0f}" for rate in rates) + " docs/s)")
+    print(f"index on disk    {megabytes(directory_size(IndexLocation.of(data_dir).current()))}")
+
+
+class Yardsticks:
+    """SQLite FTS5 (and tantivy, when installed) over the documents the index holds, fed one trial at a time."""
+
+    def __init__(self, work: Path) -> None:
+        self.fts5 = fts5.Baseline(work / "fts5.sqlite")
+        self.tantivy = tantivy_ceiling.Ceiling(work / "tantivy") if tantivy_ceiling.available() else None
+        self.seconds = {"reading and parsing the store": 0.0, "FTS5": 0.0, "tantivy": 0.0}
+
+    def fill(self, store: Store) -> int:
+        count = 0
         started = time.perf_counter()
-        trials = list(iter_trials(store))
-        read_seconds = time.perf_counter() - started
-        cpu_before = _cpu_seconds()
-        summary = rebuild_index(store, data_dir)
-        cpu = _cpu_seconds() - cpu_before
-    documents = [trial_document(trial) for trial in trials]
-    count = summary.documents
-    print(f"index build      {count / summary.seconds:7.0f} docs/s, {1000 * cpu / count:.1f} CPU-ms/doc"
-          f"  ({count} trials in {summary.seconds:.1f} s;"
-          f" reading and parsing the store alone: {count / read_seconds:.0f} docs/s)")
-    index_size = directory_size(IndexLocation.of(data_dir).current())
+        for trial in iter_trials(store):
+            document = trial_document(trial)
+            self._clock("reading and parsing the store", started)
+            started = time.perf_counter()
+            self.fts5.add(document)
+            started = self._clock("FTS5", started)
+            if self.tantivy:
+                self.tantivy.add(document)
+                started = self._clock("tantivy", started)
+            count += 1
+        self.fts5.finish()
+        started = self._clock("FTS5", started)
+        if self.tantivy:
+            self.tantivy.finish()
+            self._clock("tantivy", started)
+        return count
 
-    database = data_dir / "fts5.sqlite"
-    started = time.perf_counter()
-    fts5.build(database, documents)
-    print(f"FTS5 build       {count / (time.perf_counter() - started):7.0f} docs/s  (from the same documents)")
-    print(f"size on disk     whoosh {megabytes(index_size)}, FTS5 {megabytes(database.stat().st_size)}"
-          f" (ratio {index_size / database.stat().st_size:.1f}x)")
+    def _clock(self, what: str, started: float) -> float:
+        now = time.perf_counter()
+        self.seconds[what] += now - started
+        return now
 
-    whoosh_all, whoosh_counted, fts_all = [], [], []
-    with open_searcher(data_dir) as searcher, sqlite3.connect(database) as db:
-        print(f"{'query':<62} {'whoosh p50':>10} {'FTS5 p50':>9} {'ratio':>6}  top result (whoosh / FTS5)")
-        for kind, request, match, newest_first in QUERY_MIX:
-            top10 = dataclasses.replace(request, count=False)
-            whoosh_times = timed(functools.partial(run_search, searcher, top10), repeat)
-            whoosh_counted += timed(functools.partial(run_search, searcher, request), repeat)
-            fts_times = timed(functools.partial(fts5.search, db, match, newest_first=newest_first), repeat)
-            whoosh_all += whoosh_times
-            fts_all += fts_times
+
+def bench_queries(data_dir: Path, repeat: int) -> None:
+    yardsticks = Yardsticks(data_dir)
+    with Store.open(data_dir) as store:
+        count = yardsticks.fill(store)
+    builds = ", ".join(f"{what} {count / seconds:.0f} docs/s" for what, seconds in yardsticks.seconds.items()
+                       if seconds)
+    print(f"yardstick builds {builds}")
+    sizes = f"FTS5 {megabytes(yardsticks.fts5.path.stat().st_size)}"
+    if yardsticks.tantivy:
+        sizes += f", tantivy {megabytes(directory_size(data_dir / 'tantivy'))}"
+    print(f"yardsticks on disk {sizes}")
+
+    pooled: dict[str, list[float]] = {"whoosh": [], "whoosh + count": [], "FTS5": [], "tantivy": []}
+    ceiling = yardsticks.tantivy
+    with open_searcher(data_dir) as searcher:
+        print(f"{'query':<62} {'whoosh':>8} {'FTS5':>8} {'tantivy':>8}  p50; top result (whoosh / FTS5)")
+        for item in QUERY_MIX:
+            top10 = dataclasses.replace(item.request, count=False)
+            runs = {
+                "whoosh": functools.partial(run_search, searcher, top10),
+                "whoosh + count": functools.partial(run_search, searcher, item.request),
+                "FTS5": functools.partial(yardsticks.fts5.search, item.fts5, newest_first=item.newest_first),
+            }
+            if ceiling:
+                runs["tantivy"] = functools.partial(ceiling.search, item.tantivy, newest_first=item.newest_first)
+            medians = {}
+            for engine, run in runs.items():
+                times = timed(run, repeat)
+                pooled[engine] += times
+                medians[engine] = statistics.median(times)
             top = run_search(searcher, top10).results
-            fts_top = fts5.search(db, match, newest_first=newest_first)
-            w50, f50 = statistics.median(whoosh_times), statistics.median(fts_times)
-            print(f"{kind + ': ' + _describe(request):<62} {w50:8.2f}ms {f50:7.2f}ms {w50 / f50:5.1f}x  "
-                  f"{top[0].nct_id if top else '-'} / {fts_top[0][0] if fts_top else '-'}")
-    whoosh, counted, fts = Latency.of(whoosh_all), Latency.of(whoosh_counted), Latency.of(fts_all)
-    print(f"whoosh, top 10 with snippets      {whoosh}")
-    print(f"whoosh, + count of all matches    {counted}")
-    print(f"FTS5, top 10 with snippets        {fts}")
-    print(f"ratio whoosh / FTS5               p50 {whoosh.p50 / fts.p50:.1f}x  p95 {whoosh.p95 / fts.p95:.1f}x")
+            fts_top = yardsticks.fts5.search(item.fts5, newest_first=item.newest_first)
+            tantivy_p50 = f"{medians['tantivy']:6.2f}ms" if ceiling else f"{'-':>8}"
+            print(f"{item.kind + ': ' + _describe(item.request):<62} {medians['whoosh']:6.2f}ms"
+                  f" {medians['FTS5']:6.2f}ms {tantivy_p50}  {top[0].nct_id if top else '-'}"
+                  f" / {fts_top[0][0] if fts_top else '-'}")
+    yardsticks.fts5.close()
+    latencies = {engine: Latency.of(times) for engine, times in pooled.items() if times}
+    for engine, latency in latencies.items():
+        print(f"{engine + ', top 10 with snippets':<36} {latency}")
+    whoosh, fts = latencies["whoosh"], latencies["FTS5"]
+    print(f"{'ratio whoosh / FTS5':<36} p50 {whoosh.p50 / fts.p50:.1f}x  p95 {whoosh.p95 / fts.p95:.1f}x")
+    if "tantivy" in latencies:
+        ceiling_latency = latencies["tantivy"]
+        print(f"{'ratio whoosh / tantivy':<36} p50 {whoosh.p50 / ceiling_latency.p50:.1f}x"
+              f"  p95 {whoosh.p95 / ceiling_latency.p95:.1f}x")
 
 
 def bench_cold_cli(data_dir: Path, runs: int) -> None:
@@ -201,27 +269,33 @@ def _describe(request: SearchRequest) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--docs", type=int, default=20_000, help="trials in the derived corpus")
+    parser.add_argument("--docs", default="20000",
+                        help="trials in the derived corpus; several sizes comma-separated (2000,20000,100000)")
+    parser.add_argument("--build-runs", type=int, default=3, help="index builds per corpus (the median is printed)")
     parser.add_argument("--repeat", type=int, default=20, help="timed runs of each query")
     parser.add_argument("--cold-runs", type=int, default=7)
     parser.add_argument("--work-dir", type=Path, help="where the data dirs go (default: a temporary dir)")
-    parser.add_argument("--keep", action="store_true", help="keep the work dir (and reuse its stored corpus)")
+    parser.add_argument("--keep", action="store_true", help="keep the work dir (and reuse its stored corpora)")
     args = parser.parse_args()
+    sizes = [int(size) for size in args.docs.split(",")]
 
     work_dir = args.work_dir or Path(tempfile.mkdtemp(prefix="trialwatch-bench-"))
     print(f"trialwatch search benchmark: python {sys.version.split()[0]}, {os.cpu_count()} CPUs,"
-          f" load average {os.getloadavg()[0]:.2f}, work dir {work_dir}")
+          f" load average {os.getloadavg()[0]:.2f}, work dir {work_dir},"
+          f" tantivy {'installed' if tantivy_ceiling.available() else 'not installed'}")
     try:
         snapshot_dir = work_dir / "snapshot"
         with Store.open(snapshot_dir) as store:
             ensure_data(store)
-        bench_corpus("bundled snapshot", snapshot_dir, args.repeat)
-        bench_cold_cli(snapshot_dir, args.cold_runs)
-
-        scaled_dir = work_dir / f"derived-{args.docs}"
-        prepare_scaled(scaled_dir, args.docs)
-        bench_corpus(f"{args.docs} trials derived from the real records", scaled_dir, args.repeat)
-        bench_cold_cli(scaled_dir, args.cold_runs)
+        corpora = [("bundled snapshot", snapshot_dir)]
+        for size in sizes:
+            corpora.append((f"{size} trials derived from the real records", work_dir / f"derived-{size}"))
+            prepare_scaled(corpora[-1][1], size)
+        for label, data_dir in corpora:
+            print(f"\n== {label} (load average {os.getloadavg()[0]:.2f}) ==", flush=True)
+            bench_build(data_dir, args.build_runs)
+            bench_queries(data_dir, args.repeat)
+            bench_cold_cli(data_dir, args.cold_runs)
     finally:
         if not args.keep:
             shutil.rmtree(work_dir, ignore_errors=True)

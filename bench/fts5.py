@@ -23,15 +23,48 @@ _WEIGHTS = "0, 3, 3, 3, 1, 1, 1, 1, 0, 0"
 
 def build(path: Path, documents: Iterable[dict[str, Any]]) -> int:
     """Write the FTS5 table of `documents` (as `index.documents.trial_document` makes them); returns how many."""
-    path.unlink(missing_ok=True)
-    with sqlite3.connect(path) as db:
-        db.execute(
+    baseline = Baseline(path)
+    count = 0
+    for document in documents:
+        baseline.add(document)
+        count += 1
+    baseline.finish()
+    return count
+
+
+class Baseline:
+    """An FTS5 table at `path`, filled with `add` (a transaction per 1,000 documents), then searched."""
+
+    _BATCH = 1000
+
+    def __init__(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path)
+        self.db.execute(
             f"CREATE VIRTUAL TABLE trials USING fts5({', '.join(COLUMNS[:-1])}, last_update UNINDEXED,"
             " tokenize = 'porter unicode61 remove_diacritics 2')"
         )
-        rows = [_row(document) for document in documents]
-        db.executemany(f"INSERT INTO trials VALUES ({', '.join('?' * len(COLUMNS))})", rows)
-    return len(rows)
+        self._rows: list[tuple[Any, ...]] = []
+
+    def add(self, document: dict[str, Any]) -> None:
+        self._rows.append(_row(document))
+        if len(self._rows) >= self._BATCH:
+            self._flush()
+
+    def finish(self) -> None:
+        self._flush()
+
+    def search(self, match: str, *, newest_first: bool = False) -> list[tuple[str, str]]:
+        return search(self.db, match, newest_first=newest_first)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _flush(self) -> None:
+        with self.db:
+            self.db.executemany(f"INSERT INTO trials VALUES ({', '.join('?' * len(COLUMNS))})", self._rows)
+        self._rows.clear()
 
 
 def search(db: sqlite3.Connection, match: str, *, newest_first: bool = False) -> list[tuple[str, str]]:

@@ -24,6 +24,7 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from index.vocabulary import Vocabulary, phrase_key
+from search import dense
 from search.fastpath import FastSearch, Unsupported
 from search.ranking import Ranked
 
@@ -156,17 +157,38 @@ def top(
     """The best `limit` documents (of `within`, that `allow` has and `exclude` has not), how many match, and for
     each of the best the fields its plain words matched in."""
     fast = _fast(searcher)
-    required = _scores(searcher, fast, best.required, within) if best.required is not None else None
+    required = _cached_scores(searcher, fast, best.required) if best.required is not None else None
+    by_clause = [(clause, _cached_scores(searcher, fast, clause.query)) for clause in best.clauses]
+    postings = sum(len(scores.mapping) for _, scores in by_clause) + (len(required.mapping) if required else 0)
+    slots = len(frozenset().union(*(clause.covers for clause in best.clauses)))
+    if dense.worth_it(postings, slots, searcher.reader()):
+        ranked, total = _top_dense(searcher, by_clause, required, limit, within, allow, exclude)
+    else:
+        ranked, total = _top_dicts(by_clause, required, limit, within, allow, exclude)
+    fields = {docnum: frozenset(field for clause, scores in by_clause if docnum in scores.mapping
+                                for field, _ in clause.query.iter_all_terms())
+              for docnum, _ in ranked}
+    return ranked, total, fields
+
+
+def _top_dicts(
+    by_clause: list[tuple[Clause, _Scores]],
+    required_scores: _Scores | None,
+    limit: int,
+    within: set[int] | None,
+    allow: Container[int] | None,
+    exclude: Container[int] | None,
+) -> tuple[Ranked, int]:
+    """`top` in dicts: a few Python operations per posting, for searches with few."""
+    required = _restricted(required_scores.mapping, within) if required_scores is not None else None
     narrowed = set(required) if required is not None else within
     if narrowed is not None and within is not None:
         narrowed &= within
     scores: dict[int, float] = {}
     covered: dict[int, set[int]] = {}
     grouped: dict[str, dict[int, float]] = {}
-    by_clause: list[tuple[Clause, dict[int, float]]] = []
-    for clause in best.clauses:
-        matched = _scores(searcher, fast, clause.query, narrowed)
-        by_clause.append((clause, matched))
+    for clause, clause_scores in by_clause:
+        matched = _restricted(clause_scores.mapping, narrowed)
         if clause.group is None:
             for docnum, score in matched.items():
                 scores[docnum] = scores.get(docnum, 0.0) + score * clause.weight
@@ -189,11 +211,25 @@ def top(
         and (within is None or docnum in within)
     ]
     best_ones = heapq.nsmallest(limit, candidates, key=lambda item: (-item[0], -item[1], item[2]))
-    ranked = [(docnum, score) for _, score, docnum in best_ones]
-    fields = {docnum: frozenset(field for clause, matched in by_clause if docnum in matched
-                                for field, _ in clause.query.iter_all_terms())
-              for docnum, _ in ranked}
-    return ranked, len(candidates), fields
+    return [(docnum, score) for _, score, docnum in best_ones], len(candidates)
+
+
+def _top_dense(
+    searcher: Searcher,
+    by_clause: list[tuple[Clause, _Scores]],
+    required: _Scores | None,
+    limit: int,
+    within: set[int] | None,
+    allow: Container[int] | None,
+    exclude: Container[int] | None,
+) -> tuple[Ranked, int]:
+    """`top` in arrays (`search.dense`), for searches with many postings."""
+    slots = sorted(frozenset().union(*(clause.covers for clause, _ in by_clause)))
+    bit = {slot: 1 << number for number, slot in enumerate(slots)}
+    clauses = [(scores.arrays(), clause.weight, sum(bit[slot] for slot in clause.covers), clause.group)
+               for clause, scores in by_clause]
+    return dense.rank(searcher.doc_count_all(), clauses, required.arrays() if required else None, limit, within,
+                      allow, exclude)
 
 
 def _fast(searcher: Searcher) -> FastSearch | None:
@@ -203,14 +239,33 @@ def _fast(searcher: Searcher) -> FastSearch | None:
         return None
 
 
-def _scores(searcher: Searcher, fast: FastSearch | None, q: query.Query, within: set[int] | None) -> dict[int, float]:
-    """Every document `q` matches (of `within`) with its score; a clause's scores are kept with the index reader."""
+class _Scores:
+    """Every document one clause matches with its score; as arrays too once a dense ranking asked."""
+
+    __slots__ = ("_arrays", "mapping")
+
+    def __init__(self, mapping: dict[int, float]) -> None:
+        self.mapping = mapping
+        self._arrays: dense.ClauseArrays | None = None
+
+    def arrays(self) -> dense.ClauseArrays:
+        if self._arrays is None:
+            self._arrays = dense.ClauseArrays(self.mapping)
+        return self._arrays
+
+
+def _cached_scores(searcher: Searcher, fast: FastSearch | None, q: query.Query) -> _Scores:
+    """Every document `q` matches with its score; a clause's scores are kept with the index reader."""
     cache = _SCORES.setdefault(searcher.reader(), _ScoreCache())
     key = repr(q)
     scores = cache.get(key)
     if scores is None:
-        scores = _all_scores(searcher, fast, q)
+        scores = _Scores(_all_scores(searcher, fast, q))
         cache.put(key, scores)
+    return scores
+
+
+def _restricted(scores: dict[int, float], within: set[int] | None) -> dict[int, float]:
     if within is None:
         return scores
     if len(within) < len(scores):
@@ -222,21 +277,21 @@ class _ScoreCache:
     """The scores of recently searched clauses, least recently used dropped beyond `CACHED_POSTINGS` documents."""
 
     def __init__(self) -> None:
-        self.entries: OrderedDict[str, dict[int, float]] = OrderedDict()
+        self.entries: OrderedDict[str, _Scores] = OrderedDict()
         self.size = 0
 
-    def get(self, key: str) -> dict[int, float] | None:
+    def get(self, key: str) -> _Scores | None:
         scores = self.entries.get(key)
         if scores is not None:
             self.entries.move_to_end(key)
         return scores
 
-    def put(self, key: str, scores: dict[int, float]) -> None:
+    def put(self, key: str, scores: _Scores) -> None:
         self.entries[key] = scores
-        self.size += len(scores)
+        self.size += len(scores.mapping)
         while self.size > CACHED_POSTINGS and len(self.entries) > 1:
             _, dropped = self.entries.popitem(last=False)
-            self.size -= len(dropped)
+            self.size -= len(dropped.mapping)
 
 
 #: index reader -> recently searched clauses' scores; a reader never changes, and goes with its searcher

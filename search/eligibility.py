@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Container, Sequence
+from typing import TYPE_CHECKING
 
 from whoosh.idsets import DocIdSet
 from whoosh.reading import IndexReader
 
-__all__ = ["AdmitsAge", "age_columns"]
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+__all__ = ["AdmitsAge", "age_arrays", "age_columns"]
 
 #: index reader -> its age columns as lists, or None once a first age filter looked them up per candidate
 _AGE_COLUMNS: weakref.WeakKeyDictionary[object, tuple[list[float], list[float]] | None] = \
@@ -34,6 +39,21 @@ def age_columns(reader: IndexReader) -> tuple[Sequence[float], Sequence[float]]:
     return reader.column_reader("min_age"), reader.column_reader("max_age")
 
 
+#: index reader -> its age columns as arrays, for `AdmitsAge.mask`
+_AGE_ARRAYS: weakref.WeakKeyDictionary[object, tuple[NDArray[np.float64], NDArray[np.float64]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def age_arrays(reader: IndexReader) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The minimum and maximum age of every document as numpy arrays, read once per reader."""
+    import numpy as np
+
+    if reader not in _AGE_ARRAYS:
+        _AGE_ARRAYS[reader] = (np.fromiter(reader.column_reader("min_age"), dtype=np.float64),
+                               np.fromiter(reader.column_reader("max_age"), dtype=np.float64))
+    return _AGE_ARRAYS[reader]
+
+
 class AdmitsAge(DocIdSet):
     """The documents (of `within`, when given) whose age limits admit `age`, for a Whoosh `FilterCollector`.
 
@@ -41,6 +61,7 @@ class AdmitsAge(DocIdSet):
     """
 
     def __init__(self, reader: IndexReader, age: float, within: Container[int] | None = None) -> None:
+        self.reader = reader
         self.minimum, self.maximum = age_columns(reader)
         self.age = age
         self.within = within
@@ -52,3 +73,15 @@ class AdmitsAge(DocIdSet):
         if self.within is not None and docnum not in self.within:
             return False
         return bool(self.minimum[docnum] <= self.age <= self.maximum[docnum])
+
+    def mask(self, size: int) -> NDArray[np.bool_]:
+        """Membership of every document at once, as `search.dense` asks (numpy is imported by then)."""
+        import numpy as np
+
+        minimum, maximum = age_arrays(self.reader)
+        admits = (minimum <= self.age) & (self.age <= maximum)
+        if self.within is not None:
+            admits &= np.isin(np.arange(size), np.fromiter(self.within, dtype=np.int64)) \
+                if isinstance(self.within, (set, frozenset)) else \
+                np.array([docnum in self.within for docnum in range(size)], dtype=np.bool_)
+        return admits

@@ -28,9 +28,9 @@ from search.ranking import Ranked, SaturatedTfIdf
 
 __all__ = ["CACHED_FIELDS", "FastSearch", "Unsupported"]
 
-#: fields of coded values (a few terms each, used as filters), and the countries (a few hundred names, words or
-#: phrases, a filter too): their document sets are cached per index reader
-CACHED_FIELDS = frozenset({"status", "phase", "sex", "countries"})
+#: fields of coded values (a few terms each, used as filters: status, phase, sex, age group, study type), and the
+#: countries (a few hundred names, words or phrases, a filter too): their document sets are cached per index reader
+CACHED_FIELDS = frozenset({"status", "phase", "sex", "age_groups", "study_type", "countries"})
 #: index reader -> (field, text) -> documents; a reader never changes, and is dropped with its searcher
 _DOCSETS: weakref.WeakKeyDictionary[object, dict[tuple[str, object], set[int]]] = weakref.WeakKeyDictionary()
 

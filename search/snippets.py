@@ -6,6 +6,7 @@ with a match makes the snippet), so a snippet costs a fraction of re-analysing t
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import OrderedDict, defaultdict
 from collections.abc import Mapping
@@ -96,16 +97,44 @@ def field_snippet(field: str, text: str, searched: list[tuple[Analyzer, frozense
 
     `searched` pairs an analyzer with the words (as it produces them) to look for.
     """
-    prefixes = sorted({word[:_PREFIX_LENGTH] for _, words in searched for word in words}, key=len, reverse=True)
-    candidates = re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")\w*")
-    for line in text.splitlines():
-        spans = [
-            match.span() for match in candidates.finditer(_folded(line))
-            if any(not words.isdisjoint(_analysed(analyzer, match.group())) for analyzer, words in searched)
-        ]
-        if spans:
-            return _clip(field, line, spans)
-    return None
+    candidates = _candidates(frozenset(word[:_PREFIX_LENGTH] for _, words in searched for word in words))
+
+    def found(match: re.Match[str]) -> bool:
+        return any(not words.isdisjoint(_analysed(analyzer, match.group())) for analyzer, words in searched)
+
+    folded = _folded_or_none(text)
+    if folded is None:  # a character folds to several: fold line by line (a line that does is kept as is)
+        for line in text.splitlines():
+            spans = [match.span() for match in candidates.finditer(_folded(line)) if found(match)]
+            if spans:
+                return _clip(field, line, spans)
+        return None
+    # the whole text at once: the line of the first searched word, then the searched words of that line
+    first = next((match for match in candidates.finditer(folded) if found(match)), None)
+    if first is None:
+        return None
+    start, end = _line_around(text, first.start())
+    spans = [(match.start() - start, match.end() - start) for match in candidates.finditer(folded, start, end)
+             if found(match)]
+    return _clip(field, text[start:end], spans)
+
+
+#: what `str.splitlines` splits at (``\r\n`` is a line end of two characters: ``\r`` ends the line)
+_LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def _line_around(text: str, position: int) -> tuple[int, int]:
+    """Start and end of the line (as `str.splitlines` cuts lines) that holds `position`."""
+    start = max(text.rfind(mark, 0, position) for mark in _LINE_BREAKS) + 1
+    ends = [end for mark in _LINE_BREAKS if (end := text.find(mark, position)) >= 0]
+    return start, min(ends, default=len(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _candidates(prefixes: frozenset[str]) -> re.Pattern[str]:
+    """Words starting with one of the prefixes (longest first, so the longest prefix wins)."""
+    ordered = sorted(prefixes, key=lambda prefix: (-len(prefix), prefix))
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, ordered)) + r")\w*")
 
 
 #: analyzer -> word -> the terms it makes of it; for the few most recent analyzers (a search opens its schema's)
@@ -130,9 +159,17 @@ def _analysed(analyzer: Analyzer, word: str) -> frozenset[str]:
 
 
 def _folded(line: str) -> str:
-    """Lowercased and accent-folded, one character for one, so that positions in it are positions in `line`."""
-    folded = line.lower().translate(_ONE_CHARACTER_FOLDING)
-    return folded if len(folded) == len(line) else line
+    """Lowercased and accent-folded, one character for one, so that positions in it are positions in `line`; the
+    line itself when a character of it lowercases to several (``İ``)."""
+    folded = _folded_or_none(line)
+    return line if folded is None else folded
+
+
+def _folded_or_none(text: str) -> str | None:
+    if text.isascii():  # nothing to fold (translating looks every character up: a third of a long text's snippet)
+        return text.lower()
+    folded = text.lower().translate(_ONE_CHARACTER_FOLDING)
+    return folded if len(folded) == len(text) else None
 
 
 def _clip(field: str, line: str, spans: list[tuple[int, int]]) -> Snippet:
