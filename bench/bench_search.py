@@ -98,10 +98,9 @@ class Latency:
 
 
 def timed(run: Callable[[], object], repeat: int) -> list[float]:
-    """Wall-clock milliseconds of `repeat` runs after one warm-up run."""
-    run()
+    """Wall-clock milliseconds of a first run, then of `repeat` runs (warm: what the first run cached helps)."""
     times = []
-    for _ in range(repeat):
+    for _ in range(1 + repeat):
         started = time.perf_counter()
         run()
         times.append((time.perf_counter() - started) * 1000)
@@ -178,6 +177,8 @@ def bench_queries(data_dir: Path, repeat: int) -> None:
     print(f"yardsticks on disk {sizes}")
 
     pooled: dict[str, list[float]] = {"whoosh": [], "whoosh + count": [], "FTS5": [], "tantivy": []}
+    # each query's first run on the open searcher: nothing of it cached yet (Whoosh's clause scores, SQLite's pages)
+    first: dict[str, list[float]] = {engine: [] for engine in pooled}
     ceiling = yardsticks.tantivy
     with open_searcher(data_dir) as searcher:
         print(f"{'query':<62} {'whoosh':>8} {'FTS5':>8} {'tantivy':>8}  p50; top result (whoosh / FTS5)")
@@ -193,6 +194,7 @@ def bench_queries(data_dir: Path, repeat: int) -> None:
             medians = {}
             for engine, run in runs.items():
                 times = timed(run, repeat)
+                first[engine].append(times.pop(0))
                 pooled[engine] += times
                 medians[engine] = statistics.median(times)
             top = run_search(searcher, top10).results
@@ -202,6 +204,9 @@ def bench_queries(data_dir: Path, repeat: int) -> None:
                   f" {medians['FTS5']:6.2f}ms {tantivy_p50}  {top[0].nct_id if top else '-'}"
                   f" / {fts_top[0][0] if fts_top else '-'}")
     yardsticks.fts5.close()
+    for engine, times in first.items():
+        if times:
+            print(f"{engine + ', first run of each query':<36} {Latency.of(times)}")
     latencies = {engine: Latency.of(times) for engine, times in pooled.items() if times}
     for engine, latency in latencies.items():
         print(f"{engine + ', top 10 with snippets':<36} {latency}")

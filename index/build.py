@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import time
 from collections.abc import Iterable, Iterator
@@ -26,6 +27,7 @@ __all__ = [
     "MULTIPROCESS_MINIMUM",
     "REBUILD_PROCESSES",
     "WRITER_MEMORY_MB",
+    "WRITER_MEMORY_SHARE",
     "IndexSummary",
     "rebuild_damaged",
     "rebuild_index",
@@ -41,8 +43,12 @@ MULTIPROCESS_MINIMUM = 1000
 #: False: segments stay separate files, not one compound file, so a searcher opening the index reads them in place
 #: instead of copying each segment into memory
 COMPOUND_SEGMENTS = False
-#: postings a writer process sorts in memory before spilling to temporary files, which costs a third of the time
-WRITER_MEMORY_MB = 1024
+#: the share of the machine's memory the writer processes of a build may hold postings in, together: beyond it they
+#: spill sorted runs to temporary files and merge them at commit (at 100,000 trials, 1 GB each: 8.2 CPU-ms per trial,
+#: 3 GB each: 7.1)
+WRITER_MEMORY_SHARE = 0.25
+#: the most, and the least, one writer process holds in memory before spilling (MB)
+WRITER_MEMORY_MB = (256, 4096)
 
 
 @dataclass(frozen=True)
@@ -170,16 +176,26 @@ def _write(generation: Path, trials: Iterable[Trial], *, create: bool, processes
         raise SearchIndexError(f"cannot write the search index in {generation}: {error}") from error
 
 
+def writer_memory_mb(processes: int) -> int:
+    """Megabytes of postings each of `processes` writer processes holds before spilling (`WRITER_MEMORY_SHARE`)."""
+    least, most = WRITER_MEMORY_MB
+    try:
+        machine = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows): the least
+        return least
+    return max(least, min(most, int(machine * WRITER_MEMORY_SHARE / processes / 2**20)))
+
+
 def _write_documents(generation: Path, trials: Iterable[Trial], *, create: bool, processes: int) -> int:
     from whoosh.index import create_in, open_dir
 
     index = create_in(str(generation), build_schema()) if create else open_dir(str(generation))
     if processes > 1:
         # several processes each write a segment of their own, left unmerged: merging would undo the time saved
-        segment_args = {"limitmb": WRITER_MEMORY_MB, "compound": COMPOUND_SEGMENTS}
+        segment_args = {"limitmb": writer_memory_mb(processes), "compound": COMPOUND_SEGMENTS}
         writer = index.writer(procs=processes, multisegment=True, subargs=segment_args, **segment_args)
     else:
-        writer = index.writer(limitmb=WRITER_MEMORY_MB, compound=COMPOUND_SEGMENTS)
+        writer = index.writer(limitmb=writer_memory_mb(1), compound=COMPOUND_SEGMENTS)
     count = 0
     vocabulary = VocabularyBuilder() if create else VocabularyBuilder.resumed(generation)
     try:

@@ -163,3 +163,12 @@ def test_a_trial_that_cannot_be_read_is_left_out_with_a_warning(data_dir, caplog
     assert summary.documents == len(stored_ids(data_dir)) - 1
     assert "left NCT09999999 out of the search index" in caplog.text
     assert "NCT04267848" in nct_ids_with(data_dir, "drugs", "keytruda")
+
+
+@pytest.mark.parametrize(("machine_gb", "processes", "expected_mb"), [
+    (24, 2, 3072), (8, 2, 1024), (64, 2, 4096), (1, 2, 256), (8, 1, 2048),
+])
+def test_writer_memory_is_a_share_of_the_machine_within_bounds(monkeypatch, machine_gb, processes, expected_mb):
+    sizes = {"SC_PHYS_PAGES": machine_gb * 2**30 // 4096, "SC_PAGE_SIZE": 4096}
+    monkeypatch.setattr(index.build.os, "sysconf", sizes.__getitem__)
+    assert index.build.writer_memory_mb(processes) == expected_mb

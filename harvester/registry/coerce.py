@@ -84,14 +84,26 @@ class Problem:
 def coerce_record(record: dict[str, Any], shape: Shape = STUDY_SHAPE) -> tuple[dict[str, Any], list[Problem]]:
     """A copy of `record` in which every field of `shape` has its shape, and the problems found on the way."""
     problems: list[Problem] = []
-    value = _coerce(record, shape, "", problems)
+    value = _coerce(record, shape, None, problems)
     return (value if isinstance(value, dict) else {}), problems
 
 
 _MISSING = object()
 
+#: where a value is in the record: (the parent's path, key or list index), None for the record; spelt out
+#: (`_spelt`) only for a problem, so a record in shape costs no path strings
+_Path = tuple["_Path", str | int] | None
 
-def _coerce(value: Any, shape: Shape, path: str, problems: list[Problem]) -> Any:
+
+def _spelt(path: _Path) -> str:
+    parts: list[str] = []
+    while path is not None:
+        path, key = path
+        parts.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+    return "".join(reversed(parts)).removeprefix(".")
+
+
+def _coerce(value: Any, shape: Shape, path: _Path, problems: list[Problem]) -> Any:
     """`value` in `shape`, or `_MISSING` when it has to be dropped (a `Problem` says why)."""
     if value is None:
         return None
@@ -101,7 +113,7 @@ def _coerce(value: Any, shape: Shape, path: str, problems: list[Problem]) -> Any
         result = dict(value)
         for key, field_shape in shape.items():
             if key in value:
-                coerced = _coerce(value[key], field_shape, f"{path}.{key}" if path else key, problems)
+                coerced = _coerce(value[key], field_shape, (path, key), problems)
                 if coerced is _MISSING:
                     del result[key]
                 else:
@@ -110,21 +122,22 @@ def _coerce(value: Any, shape: Shape, path: str, problems: list[Problem]) -> Any
     if isinstance(shape, list):
         item_shape = shape[0]
         if isinstance(value, str) and item_shape == STR:
-            problems.append(Problem(path, "a lone string where a list of strings was expected: read as one item"))
+            message = "a lone string where a list of strings was expected: read as one item"
+            problems.append(Problem(_spelt(path), message))
             value = [value]
         if not isinstance(value, list):
             return _drop(path, value, "a list", problems)
-        items = [_coerce(item, item_shape, f"{path}[{number}]", problems) for number, item in enumerate(value)]
+        items = [_coerce(item, item_shape, (path, number), problems) for number, item in enumerate(value)]
         return [item for item in items if item is not _MISSING and item is not None]
     return _leaf(value, shape, path, problems)
 
 
-def _leaf(value: Any, shape: str, path: str, problems: list[Problem]) -> Any:
+def _leaf(value: Any, shape: str, path: _Path, problems: list[Problem]) -> Any:
     if shape == STR:
         if not isinstance(value, str):
             return _drop(path, value, "a string", problems)
-        if not _encodable(value):
-            problems.append(Problem(path, "text with a lone surrogate (not Unicode text): dropped"))
+        if not value.isascii() and not _encodable(value):
+            problems.append(Problem(_spelt(path), "text with a lone surrogate (not Unicode text): dropped"))
             return _MISSING
         return value
     wanted = {INT: (int,), NUMBER: (int, float), BOOL: (bool,)}[shape]
@@ -133,8 +146,8 @@ def _leaf(value: Any, shape: str, path: str, problems: list[Problem]) -> Any:
     return value
 
 
-def _drop(path: str, value: Any, expected: str, problems: list[Problem]) -> Any:
-    problems.append(Problem(path, f"{_kind(value)} where {expected} was expected: dropped"))
+def _drop(path: _Path, value: Any, expected: str, problems: list[Problem]) -> Any:
+    problems.append(Problem(_spelt(path), f"{_kind(value)} where {expected} was expected: dropped"))
     return _MISSING
 
 
