@@ -94,6 +94,10 @@ _DAYS_PER_UNIT = {
     "YEARS": 365.25, "MONTHS": 365.25 / 12, "WEEKS": 7.0, "DAYS": 1.0, "HOURS": 1 / 24, "MINUTES": 1 / 1440,
 }
 _AGE_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(year|month|week|day|hour|minute)s?\s*$", re.IGNORECASE)
+#: the unit `_AGE_PATTERN` read (any case) -> the registry's unit
+_AGE_UNITS: dict[str, AgeUnit] = {
+    "year": "YEARS", "month": "MONTHS", "week": "WEEKS", "day": "DAYS", "hour": "HOURS", "minute": "MINUTES",
+}
 
 
 class Age(Model):
@@ -108,7 +112,7 @@ class Age(Model):
         match = _AGE_PATTERN.match(text)
         if not match:
             return None
-        return cls(value=float(match.group(1)), unit=match.group(2).upper() + "S")  # type: ignore[arg-type]
+        return cls(value=float(match.group(1)), unit=_AGE_UNITS[match.group(2).lower()])
 
     @property
     def years(self) -> float:

@@ -9,7 +9,7 @@ import pytest
 
 from harvester.errors import InvalidRecord
 from harvester.models import Age, PartialDate
-from harvester.registry.parse import parse_study
+from harvester.registry.parse import parse_study, record_nct_id
 from tests.records import fixture_record, snapshot_ids, snapshot_record
 
 
@@ -108,6 +108,35 @@ def test_record_without_nct_id_is_rejected():
     record = snapshot_record("NCT04523987")  # derived: nctId removed
     del record["protocolSection"]["identificationModule"]["nctId"]
     with pytest.raises(InvalidRecord, match="nctId"):
+        parse_study(record)
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("NCT04523987", "NCT04523987"),
+    (" nct04523987 ", "NCT04523987"),  # what parse_study makes of it too
+    ("NCT0452398", None),
+    ("04523987", None),
+    ("  ", None),
+    (4523987, None),
+])
+def test_record_nct_id_is_the_normalised_id_or_none(written, read):
+    record = snapshot_record("NCT04523987")  # derived: the id rewritten
+    record["protocolSection"]["identificationModule"]["nctId"] = written
+    assert record_nct_id(record) == read
+    if read is not None:
+        assert parse_study(record).nct_id == read
+
+
+@pytest.mark.parametrize("record", [{}, {"protocolSection": None}, {"protocolSection": []},
+                                    {"protocolSection": {"identificationModule": "NCT04523987"}}])
+def test_record_nct_id_of_a_record_without_the_id_is_none(record):
+    assert record_nct_id(record) is None
+
+
+def test_a_malformed_nct_id_is_named_as_written():
+    record = snapshot_record("NCT04523987")  # derived: a digit lost
+    record["protocolSection"]["identificationModule"]["nctId"] = "NCT0452398"
+    with pytest.raises(InvalidRecord, match=r"malformed NCT id 'NCT0452398'"):
         parse_study(record)
 
 

@@ -29,20 +29,20 @@ transaction that advances the events cursor. The index records which store versi
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from harvester.errors import InvalidNctId, RegistryError, RegistryUnavailable, StudyNotFound
+from harvester.errors import RegistryError, RegistryUnavailable, StudyNotFound
 from harvester.history.events import add_event, derive_pending_events, latest_api_version_id, stored_facts
 from harvester.history.watches import Watch, Watches
-from harvester.models import normalize_nct_id
-from harvester.registry.client import RegistryClient, RegistryVersion, StudyPage, StudyQuery
+from harvester.registry.client import RegistryVersion, StudyPage, StudyQuery
 from harvester.registry.harvest import HarvestSummary, harvest_query, store_record
+from harvester.registry.parse import record_nct_id
+from harvester.registry.source import StudySource
 from harvester.store.store import KILLED_MESSAGE, Store, utc_now
 from harvester.terms import NctId, RunCounts
 
@@ -144,24 +144,28 @@ class RefreshSummary:
         return text
 
 
-class _ListingClient:
-    """A `RegistryClient` stand-in for `harvest_query` that notes the NCT id of every study the listing returns."""
+class _ListingSource:
+    """The refresh's `StudySource` for `harvest_query`: `source` itself, noting the NCT id of every study a listing
+    returns (a study without a valid one is not noted: `harvest_query` skips and reports it)."""
 
-    def __init__(self, client: RegistryClient) -> None:
-        self._client = client
-        self.base_url = client.base_url
-        self.listed: set[str] = set()
+    def __init__(self, source: StudySource) -> None:
+        self._source = source
+        self.listed: set[NctId] = set()
+
+    @property
+    def base_url(self) -> str:
+        return self._source.base_url
 
     def version(self) -> RegistryVersion:
-        return self._client.version()
+        return self._source.version()
 
     def iter_pages(self, query: StudyQuery) -> Iterator[StudyPage]:
-        for page in self._client.iter_pages(query):
-            for study in page.studies:
-                # a study without a readable id: harvest_query skips and reports it
-                with contextlib.suppress(KeyError, TypeError, AttributeError, InvalidNctId):
-                    self.listed.add(normalize_nct_id(study["protocolSection"]["identificationModule"]["nctId"]))
+        for page in self._source.iter_pages(query):
+            self.listed.update(nct_id for study in page.studies if (nct_id := record_nct_id(study)) is not None)
             yield page
+
+    def fetch_study(self, nct_id: NctId) -> dict[str, Any]:
+        return self._source.fetch_study(nct_id)
 
 
 def incremental_filter(since: dt.date) -> str:
@@ -184,7 +188,7 @@ def mark_killed_runs(store: Store) -> int:
 
 def refresh(
     store: Store,
-    client: RegistryClient,
+    source: StudySource,
     data_dir: Path,
     *,
     names: Sequence[str] = (),
@@ -193,7 +197,8 @@ def refresh(
     page_size: int = DEFAULT_PAGE_SIZE,
     index_update: IndexUpdate | None = None,
 ) -> RefreshSummary:
-    """Refresh the named watches (all when none are named). The caller holds the `RefreshLock`.
+    """Refresh the named watches (all when none are named) from `source` (a `RegistryClient` in production), asking
+    for `page_size` studies a page. The caller holds the `RefreshLock`.
 
     Raises `RegistryUnavailable` (or `RateLimited`) as soon as the registry fails that way, after recording what
     was done; other registry errors fail only their watch (`RefreshSummary.failed`) and the others go on.
@@ -204,12 +209,12 @@ def refresh(
     if killed:
         logger.info("marked %d run(s) of a killed refresh as killed", killed)
     run_id = store.start_run(RUN_KIND, {"watches": [watch.name for watch in selected], "full": full,
-                                        "api_url": client.base_url})
+                                        "api_url": source.base_url})
     summary = RefreshSummary(run_id=run_id)
     try:
         summary.events += derive_pending_events(store, run_id=run_id)  # catch up on earlier runs and harvests
         for watch in selected:
-            result = _refresh_watch(store, client, watches, watch, full=full, full_every_days=full_every_days,
+            result = _refresh_watch(store, source, watches, watch, full=full, full_every_days=full_every_days,
                                     page_size=page_size, run_id=run_id)
             summary.watches.append(result)
             summary.events += derive_pending_events(store, run_id=run_id)
@@ -240,7 +245,7 @@ def _finish_after_failure(store: Store, data_dir: Path, summary: RefreshSummary,
 
 
 def _refresh_watch(
-    store: Store, client: RegistryClient, watches: Watches, watch: Watch, *, full: bool, full_every_days: int,
+    store: Store, source: StudySource, watches: Watches, watch: Watch, *, full: bool, full_every_days: int,
     page_size: int, run_id: int,
 ) -> WatchResult:
     started_at = utc_now()
@@ -253,16 +258,16 @@ def _refresh_watch(
         assert since is not None  # an incremental listing follows a successful one
         window = incremental_filter(since)
         query = query.model_copy(update={"advanced": f"({query.advanced}) AND {window}" if query.advanced else window})
-    listing = _ListingClient(client)
+    listing = _ListingSource(source)
     try:
-        harvest = harvest_query(listing, store, query, kind=WATCH_RUN_KIND)  # type: ignore[arg-type]
+        harvest = harvest_query(listing, store, query, kind=WATCH_RUN_KIND)
         result.add(harvest)
         result.listed = len(listing.listed)
         # only a complete listing with nothing skipped shows which trials no longer match
         # the store's ids are canonical: they were normalised when stored
         dropped = ([NctId(nct_id) for nct_id in sorted(watches.members(watch) - listing.listed)]
                    if complete and not harvest.skipped else [])
-        in_registry = {nct_id: _fetch_dropped(store, client, nct_id, harvest, result) for nct_id in dropped}
+        in_registry = {nct_id: _fetch_dropped(store, source, nct_id, harvest, result) for nct_id in dropped}
     except RegistryError as error:
         result.error = str(error)
         result.transient = error.transient
@@ -299,15 +304,15 @@ def _refresh_watch(
     return result
 
 
-def _fetch_dropped(store: Store, client: RegistryClient, nct_id: NctId, harvest: HarvestSummary,
+def _fetch_dropped(store: Store, source: StudySource, nct_id: NctId, harvest: HarvestSummary,
                    result: WatchResult) -> bool:
     """Store the current record of a trial the watch no longer matches; False when the registry no longer has it."""
     try:
-        record = client.fetch_study(nct_id)
+        record = source.fetch_study(nct_id)
     except StudyNotFound:
         return False
     with store.transaction():
-        stored_id, outcome = store_record(store, record, fetched_at=utc_now(), api_url=client.base_url,
+        stored_id, outcome = store_record(store, record, fetched_at=utc_now(), api_url=source.base_url,
                                           data_timestamp=harvest.data_timestamp, run_id=harvest.run_id)
     result.count(outcome)
     if stored_id != nct_id:

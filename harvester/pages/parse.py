@@ -36,6 +36,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 from urllib.parse import urlsplit
 
 from harvester.errors import NotATrialPage
@@ -86,6 +87,8 @@ _MONTHS = {name: number for number, name in enumerate(
 _ENGLISH_DATE = re.compile(r"^(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})$")
 #: page wordings that are not the API's enum spelled out
 _STATUS_ALIASES = {"UNKNOWN_STATUS": OverallStatus.UNKNOWN}
+#: the page's gender line (upper-cased) -> `Eligibility.sex`; any other line states no sex
+_SEXES: dict[str, Literal["ALL", "FEMALE", "MALE"]] = {"ALL": "ALL", "FEMALE": "FEMALE", "MALE": "MALE"}
 
 
 @dataclass
@@ -179,7 +182,7 @@ def parse_trial_page(
             minimum_age=minimum_age,
             maximum_age=maximum_age,
             ages_from_criteria=bool(minimum_age or maximum_age),
-            sex=gender.upper() if gender and gender.upper() in ("ALL", "FEMALE", "MALE") else None,  # type: ignore[arg-type]
+            sex=_SEXES.get(gender.upper()) if gender else None,
         ),
         locations=[_location(text) for text in page.section_texts("locations")],
         page=PageDetails(

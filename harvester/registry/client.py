@@ -1,4 +1,7 @@
-"""`RegistryClient`: the one interface to the ClinicalTrials.gov API v2 (`/version`, `/studies`, `/studies/{nctId}`)."""
+"""`RegistryClient`: the one client of the ClinicalTrials.gov API v2 (`/version`, `/studies`, `/studies/{nctId}`).
+
+It is a `StudySource` (`harvester.registry.source`) without naming it: the harvest and the refresh take that Protocol.
+"""
 
 from __future__ import annotations
 
@@ -159,7 +162,7 @@ def _study_key(study: dict[str, Any]) -> str:
 
 
 class RegistryClient:
-    """Talks to ClinicalTrials.gov API v2 at `base_url` through a `PoliteClient`.
+    """Talks to ClinicalTrials.gov API v2 at `base_url` through a `PoliteClient`: a `StudySource`.
 
     Give `settings` to have the client build (and close) its own `PoliteClient`, or share one as `http`.
     """

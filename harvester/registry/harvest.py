@@ -8,11 +8,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from harvester.errors import InvalidNctId, InvalidRecord
+from harvester.errors import InvalidRecord
 from harvester.jsoncodec import encode_record
-from harvester.models import normalize_nct_id
-from harvester.registry.client import RegistryClient, StudyQuery
-from harvester.registry.parse import parse_study
+from harvester.registry.client import StudyQuery
+from harvester.registry.parse import parse_study, record_nct_id
+from harvester.registry.source import StudySource
 from harvester.store.store import SNAPSHOT_SOURCE_URL, Store, canonical_api_hash, utc_now
 from harvester.terms import NctId, Outcome, RunCounts
 
@@ -23,7 +23,6 @@ __all__ = [
     "harvest_ids",
     "harvest_query",
     "record_bytes",
-    "record_nct_id",
     "recorded_run",
     "store_record",
 ]
@@ -57,17 +56,6 @@ class HarvestSummary(RunCounts):
 def record_bytes(record: dict[str, Any]) -> bytes:
     """The record as stored: UTF-8 JSON; a lone surrogate (not encodable) is kept as its JSON escape."""
     return encode_record(record)
-
-
-def record_nct_id(record: dict[str, Any]) -> NctId | None:
-    """The record's NCT id, normalised, read without parsing the record; None when it has no valid one."""
-    value: Any = record
-    for key in ("protocolSection", "identificationModule", "nctId"):
-        value = value.get(key) if isinstance(value, dict) else None
-    try:
-        return normalize_nct_id(value) if isinstance(value, str) else None
-    except InvalidNctId:
-        return None
 
 
 def store_record(
@@ -145,40 +133,40 @@ def _store_batch(store: Store, records: Iterable[dict[str, Any]], summary: Harve
 
 
 def harvest_query(
-    client: RegistryClient, store: Store, query: StudyQuery, *, progress: Progress | None = None, kind: str = "harvest"
+    source: StudySource, store: Store, query: StudyQuery, *, progress: Progress | None = None, kind: str = "harvest"
 ) -> HarvestSummary:
-    """Fetch every study matching `query`, page by page, and store each page in one transaction."""
-    summary = _begin(client, store, kind, {"query": query.to_params()})
+    """Fetch every study matching `query` from `source`, page by page, and store each page in one transaction."""
+    summary = _begin(source, store, kind, {"query": query.to_params()})
     with recorded_run(store, summary):
-        for page in client.iter_pages(query):
+        for page in source.iter_pages(query):
             if page.total_count is not None:
                 summary.total = page.total_count
-            _store_batch(store, page.studies, summary, client.base_url)
+            _store_batch(store, page.studies, summary, source.base_url)
             if progress:
                 progress(len(page.studies), summary.total)
     return summary
 
 
 def harvest_ids(
-    client: RegistryClient, store: Store, nct_ids: Iterable[NctId], *, progress: Progress | None = None
+    source: StudySource, store: Store, nct_ids: Iterable[NctId], *, progress: Progress | None = None
 ) -> HarvestSummary:
-    """Fetch and store the given studies one by one (each in its own transaction)."""
+    """Fetch the given studies from `source` one by one and store each in its own transaction."""
     ids = list(nct_ids)
-    summary = _begin(client, store, "harvest", {"ids": ids})
+    summary = _begin(source, store, "harvest", {"ids": ids})
     summary.total = len(ids)
     with recorded_run(store, summary):
         for nct_id in ids:
-            _store_batch(store, [client.fetch_study(nct_id)], summary, client.base_url)
+            _store_batch(store, [source.fetch_study(nct_id)], summary, source.base_url)
             if progress:
                 progress(1, summary.total)
     return summary
 
 
-def _begin(client: RegistryClient, store: Store, kind: str, query: dict[str, Any]) -> HarvestSummary:
-    run_id = store.start_run(kind, {**query, "api_url": client.base_url})
+def _begin(source: StudySource, store: Store, kind: str, query: dict[str, Any]) -> HarvestSummary:
+    run_id = store.start_run(kind, {**query, "api_url": source.base_url})
     summary = HarvestSummary(run_id=run_id)
     try:
-        summary.data_timestamp = client.version().data_timestamp
+        summary.data_timestamp = source.version().data_timestamp
     except BaseException as error:
         _finish(store, summary, "failed", str(error))
         raise

@@ -34,6 +34,7 @@ from harvester.models import (
 )
 from harvester.registry.coerce import coerce_record
 from harvester.registry.criteria import parse_criteria
+from harvester.terms import NctId
 
 __all__ = ["KNOWN_PROTOCOL_MODULES", "KNOWN_TOP_LEVEL", "Json", "parse_study", "record_nct_id"]
 
@@ -64,11 +65,22 @@ KNOWN_TOP_LEVEL = frozenset(
 )
 
 
-def record_nct_id(record: Json) -> str | None:
-    """The NCT id a raw record claims, or None when it has none."""
-    identification = _module(record, "identificationModule")
-    nct_id = identification.get("nctId")
-    return nct_id if isinstance(nct_id, str) and nct_id.strip() else None
+def record_nct_id(record: Json) -> NctId | None:
+    """The record's NCT id, normalised (`normalize_nct_id`), read without parsing the record; None when it has no
+    valid one (`parse_study` then raises `InvalidRecord`)."""
+    claimed = _claimed_nct_id(record)
+    try:
+        return normalize_nct_id(claimed) if claimed is not None else None
+    except InvalidNctId:
+        return None
+
+
+def _claimed_nct_id(record: Json) -> str | None:
+    """The ``nctId`` a record gives, as written (valid or not), to name the record in messages; None without one."""
+    value: Any = record
+    for key in ("protocolSection", "identificationModule", "nctId"):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def parse_study(record: Json, provenance: Provenance | None = None) -> Trial:
@@ -82,18 +94,18 @@ def parse_study(record: Json, provenance: Provenance | None = None) -> Trial:
         raise InvalidRecord(f"a study record must be a JSON object, not {type(record).__name__}")
     record, problems = coerce_record(record)
     for problem in problems:
-        logger.warning("%s: %s", record_nct_id(record) or "a record without an NCT id", problem)
+        logger.warning("%s: %s", _claimed_nct_id(record) or "a record without an NCT id", problem)
     try:
         return _parse_coerced(record, provenance)
     except InvalidRecord:
         raise
     except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:  # a shape no rule foresaw
-        name = record_nct_id(record) or "a record without an NCT id"
+        name = _claimed_nct_id(record) or "a record without an NCT id"
         raise InvalidRecord(f"{name}: unreadable record ({type(error).__name__}: {error})"[:300]) from error
 
 
 def _parse_coerced(record: Json, provenance: Provenance | None) -> Trial:
-    raw_id = record_nct_id(record)
+    raw_id = _claimed_nct_id(record)
     if raw_id is None:
         raise InvalidRecord("study record without protocolSection.identificationModule.nctId")
     try:

@@ -27,8 +27,9 @@ __all__ = [
     "who_line",
 ]
 
-#: status -> the badge's colour family; a badge always shows its status in words too (never colour alone)
-_BADGE_KIND = {
+#: status -> the badge's colour family; a badge always shows its status in words too (never colour alone).
+#: Keyed by `OverallStatus` members, which are the strings they are, so a status read from a record finds its entry
+_BADGE_KIND: dict[str, str] = {
     OverallStatus.RECRUITING: "open",
     OverallStatus.ENROLLING_BY_INVITATION: "invitation",
     OverallStatus.AVAILABLE: "open",
@@ -45,7 +46,7 @@ _BADGE_KIND = {
 }
 
 #: what a status means for a patient who wants to join, when that is more than its name says
-_JOINING = {
+_JOINING: dict[str, str] = {
     OverallStatus.RECRUITING: "open to enrolment",
     OverallStatus.ENROLLING_BY_INVITATION: "by invitation only",
     OverallStatus.NOT_YET_RECRUITING: "not yet open",
@@ -69,13 +70,12 @@ class StatusWords:
 
 
 def status_words(status: str | None) -> StatusWords:
-    return StatusWords(status_label(status), badge_kind(status), _JOINING.get(status or "", ""))  # type: ignore[call-overload]
+    return StatusWords(status_label(status), badge_kind(status), _JOINING.get(status or "", ""))
 
 
 def badge_kind(status: str | None) -> str:
     """CSS modifier of a status badge: open, invitation, soon, active, paused, stopped, done or unknown."""
-    kind: str = _BADGE_KIND.get(status or "", "unknown")  # type: ignore[call-overload]
-    return kind
+    return _BADGE_KIND.get(status or "", "unknown")
 
 
 def age_range(minimum: Age | None, maximum: Age | None) -> str:

@@ -89,10 +89,11 @@ def changes(since: str, watch_name: str | None, kinds: tuple[str, ...], output_f
     elif output_format == "csv":
         click.echo(render_csv(events))
     elif output_format == "atom":
+        assert namespace is not None  # read above for the atom format
         what = f"{watch.name} trials" if watch else "watched trials"
         alternate = _search_url(watch) if watch else "https://clinicaltrials.gov/"
         click.echo(render_atom(
-            events, namespace=namespace, title=f"trialwatch: changes to {what}",  # type: ignore[arg-type]
+            events, namespace=namespace, title=f"trialwatch: changes to {what}",
             feed_key=f"{watch.name if watch else ''}|{','.join(sorted(kinds))}", self_url=feed_url,
             alternate_url=alternate, view_of=lambda event: view(event, began),
         ))
