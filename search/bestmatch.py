@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import heapq
 import weakref
-from collections import OrderedDict
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 
 from whoosh import query
 from whoosh.fields import Schema
-from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from index.vocabulary import Vocabulary, phrase_key
 from search import dense
+from search.caching import SizedCache, per_reader
 from search.fastpath import FastSearch, Unsupported
 from search.ranking import Ranked
 
@@ -256,7 +255,7 @@ class _Scores:
 
 def _cached_scores(searcher: Searcher, fast: FastSearch | None, q: query.Query) -> _Scores:
     """Every document `q` matches with its score; a clause's scores are kept with the index reader."""
-    cache = _SCORES.setdefault(searcher.reader(), _ScoreCache())
+    cache = per_reader(_SCORES, searcher.reader(), CACHED_POSTINGS, _size)
     key = repr(q)
     scores = cache.get(key)
     if scores is None:
@@ -273,29 +272,12 @@ def _restricted(scores: dict[int, float], within: set[int] | None) -> dict[int, 
     return {docnum: score for docnum, score in scores.items() if docnum in within}
 
 
-class _ScoreCache:
-    """The scores of recently searched clauses, least recently used dropped beyond `CACHED_POSTINGS` documents."""
-
-    def __init__(self) -> None:
-        self.entries: OrderedDict[str, _Scores] = OrderedDict()
-        self.size = 0
-
-    def get(self, key: str) -> _Scores | None:
-        scores = self.entries.get(key)
-        if scores is not None:
-            self.entries.move_to_end(key)
-        return scores
-
-    def put(self, key: str, scores: _Scores) -> None:
-        self.entries[key] = scores
-        self.size += len(scores.mapping)
-        while self.size > CACHED_POSTINGS and len(self.entries) > 1:
-            _, dropped = self.entries.popitem(last=False)
-            self.size -= len(dropped.mapping)
+def _size(scores: _Scores) -> int:
+    return len(scores.mapping)
 
 
 #: index reader -> recently searched clauses' scores; a reader never changes, and goes with its searcher
-_SCORES: weakref.WeakKeyDictionary[IndexReader, _ScoreCache] = weakref.WeakKeyDictionary()
+_SCORES: weakref.WeakKeyDictionary[object, SizedCache[_Scores]] = weakref.WeakKeyDictionary()
 
 
 def _all_scores(searcher: Searcher, fast: FastSearch | None, q: query.Query) -> dict[int, float]:

@@ -24,9 +24,10 @@ from whoosh import query
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.searching import Searcher
 
+from search.caching import SizedCache, per_reader
 from search.ranking import Ranked, SaturatedTfIdf
 
-__all__ = ["CACHED_FIELDS", "FastSearch", "Unsupported"]
+__all__ = ["CACHED_FIELDS", "CACHED_POSTINGS", "FastSearch", "Unsupported"]
 
 #: fields of coded values (a few terms each, used as filters: status, phase, sex, age group, study type), and the
 #: countries (a few hundred names, words or phrases, a filter too): their document sets are cached per index reader
@@ -45,6 +46,15 @@ class _Postings:
 
     weights: dict[int, float]
     values: dict[int, bytes] | None
+
+    def size(self) -> int:
+        return len(self.weights) + len(self.values or ())
+
+
+#: the postings kept with an index reader for later searches (about 100 bytes each, positions apart)
+CACHED_POSTINGS = 500_000
+#: index reader -> recently read postings (`FastSearch.postings`)
+_POSTINGS: weakref.WeakKeyDictionary[object, SizedCache[_Postings]] = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -76,15 +86,14 @@ class FastSearch:
             raise Unsupported("another weighting")
         self.searcher = searcher
         self.leaves = searcher.leaf_searchers()
-        self._cache: dict[tuple[str, bytes, bool], _Postings] = {}
+        self._cache = per_reader(_POSTINGS, searcher.reader(), CACHED_POSTINGS, _Postings.size)
 
     # -- postings
 
     def postings(self, field: str, text: bytes, values: bool = False) -> _Postings:
-        key = (field, text, values)
-        if not values and (field, text, True) in self._cache:
-            return self._cache[field, text, True]
-        if key not in self._cache:
+        """A term's postings, read whole (and kept with the reader for the next searches)."""
+        found = self._cache.get((field, text, True)) or (None if values else self._cache.get((field, text, False)))
+        if found is None:
             weights: dict[int, float] = {}
             encoded: dict[int, bytes] | None = {} if values else None
             for leaf, offset in self.leaves:
@@ -92,8 +101,9 @@ class FastSearch:
                 if (field, text) not in reader:
                     continue
                 self._read_leaf(reader, field, text, offset, weights, encoded)
-            self._cache[key] = _Postings(weights, encoded)
-        return self._cache[key]
+            found = _Postings(weights, encoded)
+            self._cache.put((field, text, values), found)
+        return found
 
     @staticmethod
     def _read_leaf(reader, field, text, offset, weights, encoded) -> None:  # type: ignore[no-untyped-def]

@@ -261,7 +261,24 @@ def _is_plain_word(part: query.Query) -> bool:
     return isinstance(part, query.Term) and bool(part.fieldname == DEFAULT_FIELD)
 
 
+#: id(schema) -> (the schema, its parser): a parser keeps no state between parses, and an index keeps its schema
+_PARSERS: dict[int, tuple[Schema, QueryParser]] = {}
+_PARSERS_KEPT = 8
+
+
 def _parser(schema: Schema) -> QueryParser:
+    """The parser of a schema, made once (its plugins cost as much as a short query's parse)."""
+    found = _PARSERS.get(id(schema))
+    if found is not None and found[0] is schema:
+        return found[1]
+    if len(_PARSERS) >= _PARSERS_KEPT:
+        _PARSERS.pop(next(iter(_PARSERS)))
+    parser = _new_parser(schema)
+    _PARSERS[id(schema)] = (schema, parser)
+    return parser
+
+
+def _new_parser(schema: Schema) -> QueryParser:
     parser = QueryParser(DEFAULT_FIELD, schema, group=syntax.OrGroup.factory(COORDINATION))
     parser.replace_plugin(FieldsPlugin(expr=_FIELD_NAME, remove_unknown=False))
     parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))

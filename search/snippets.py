@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import OrderedDict, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from whoosh import query
 from whoosh.analysis import Analyzer
@@ -105,18 +105,34 @@ def field_snippet(field: str, text: str, searched: list[tuple[Analyzer, frozense
     folded = _folded_or_none(text)
     if folded is None:  # a character folds to several: fold line by line (a line that does is kept as is)
         for line in text.splitlines():
-            spans = [match.span() for match in candidates.finditer(_folded(line)) if found(match)]
-            if spans:
-                return _clip(field, line, spans)
+            folded_line = _folded(line)
+            first = next((match for match in candidates.finditer(folded_line) if found(match)), None)
+            if first is not None:
+                return _clip(field, line, first.span(), _spans(candidates, found, folded_line, 0))
         return None
     # the whole text at once: the line of the first searched word, then the searched words of that line
     first = next((match for match in candidates.finditer(folded) if found(match)), None)
     if first is None:
         return None
     start, end = _line_around(text, first.start())
-    spans = [(match.start() - start, match.end() - start) for match in candidates.finditer(folded, start, end)
-             if found(match)]
-    return _clip(field, text[start:end], spans)
+    return _clip(field, text[start:end], (first.start() - start, first.end() - start),
+                 _spans(candidates, found, folded[:end], start))
+
+
+def _spans(
+    candidates: re.Pattern[str], found: Callable[[re.Match[str]], bool], folded: str, line_start: int
+) -> Callable[[int, int], list[tuple[int, int]]]:
+    """The searched words between two places of the line that starts at `line_start` of `folded`, as line places.
+
+    Only whole words: one running on past the end is left out (the regex is let see one character beyond it).
+    """
+
+    def between(start: int, end: int) -> list[tuple[int, int]]:
+        matches = candidates.finditer(folded, line_start + start, min(len(folded), line_start + end + 1))
+        return [(match.start() - line_start, match.end() - line_start) for match in matches
+                if match.end() - line_start <= end and found(match)]
+
+    return between
 
 
 #: what `str.splitlines` splits at (``\r\n`` is a line end of two characters: ``\r`` ends the line)
@@ -166,15 +182,25 @@ def _folded(line: str) -> str:
 
 
 def _folded_or_none(text: str) -> str | None:
-    if text.isascii():  # nothing to fold (translating looks every character up: a third of a long text's snippet)
-        return text.lower()
-    folded = text.lower().translate(_ONE_CHARACTER_FOLDING)
+    folded = text.lower()
+    if not folded.isascii():  # fold the runs of other characters only: translating looks every character up
+        folded = _NOT_ASCII.sub(_fold_run, folded)
     return folded if len(folded) == len(text) else None
 
 
-def _clip(field: str, line: str, spans: list[tuple[int, int]]) -> Snippet:
-    """A window of the line around its first match, cut between words, with ellipses where it was cut."""
-    first_start, first_end = spans[0]
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return match.group().translate(_ONE_CHARACTER_FOLDING)
+
+
+def _clip(
+    field: str, line: str, first: tuple[int, int], spans_between: Callable[[int, int], list[tuple[int, int]]]
+) -> Snippet:
+    """A window of the line around its first match, cut between words, its matches marked (`spans_between` the
+    window's ends), with ellipses where it was cut."""
+    first_start, first_end = first
     start = max(0, min(first_start - SNIPPET_LENGTH // 3, len(line) - SNIPPET_LENGTH))
     if start > 0:
         space = line.find(" ", start, first_start)
@@ -189,5 +215,5 @@ def _clip(field: str, line: str, spans: list[tuple[int, int]]) -> Snippet:
     prefix = _ELLIPSIS if start > 0 else ""
     suffix = _ELLIPSIS if end < len(line.rstrip()) else ""
     shift = len(prefix) - start
-    highlights = [(s + shift, e + shift) for s, e in spans if s >= start and e <= end]
+    highlights = [(s + shift, e + shift) for s, e in spans_between(start, end)]
     return Snippet(field=field, text=prefix + line[start:end] + suffix, highlights=highlights)
