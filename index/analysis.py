@@ -224,6 +224,18 @@ class FusedAnalyzer(Analyzer):
             yield token
 
 
+    def positioned_terms(self, value: str, start_pos: int = 0) -> Iterator[tuple[str, int]]:
+        """(term, position) of each kept word: the tokens ``self(value, positions=True, start_pos=start_pos)``
+        yields, without making them (`index.postings`)."""
+        term_of = prose_term if self.stem else name_term
+        position: int | None = None
+        for index, match in enumerate(_WORD_PATTERN.finditer(value)):
+            term = term_of(match.group())
+            if term is not None:
+                position = start_pos + index if position is None else position + 1
+                yield term, position
+
+
 def keyword_analyzer(normalize: Callable[[str], str]) -> Analyzer:
     """Coded values (status, phase): one term per whitespace- or comma-separated value, normalised."""
     return RegexTokenizer(_KEYWORD_PATTERN) | NormalizeFilter(normalize)
@@ -253,6 +265,26 @@ class WeightedSectionsAnalyzer(Analyzer):
 
     def has_morph(self) -> bool:
         return bool(self.inner.has_morph())
+
+    def weighted_positions(self, value: str) -> tuple[dict[str, list[int]], dict[str, float]] | None:
+        """Each term's positions and summed weight, as ``self(value, positions=True)`` gives them token by token;
+        None when the inner analyzer cannot say without making tokens (`index.postings`)."""
+        if not isinstance(self.inner, FusedAnalyzer):
+            return None
+        positions: dict[str, list[int]] = {}
+        weights: dict[str, float] = {}
+        position = 0
+        for weight, text in weighted_sections(value):
+            for term, at in self.inner.positioned_terms(text, start_pos=position):
+                if term in positions:
+                    positions[term].append(at)
+                    weights[term] += weight
+                else:
+                    positions[term] = [at]
+                    weights[term] = 0.0 + weight
+                position = at + 1
+            position += _SECTION_GAP
+        return positions, weights
 
     def __call__(self, value: str, positions: bool = False, start_pos: int = 0, **kwargs: Any) -> Iterator[Token]:
         position = start_pos

@@ -18,6 +18,7 @@ from harvester.store.trials import merged_trial
 from index.documents import trial_document
 from index.lengths import memory_field_lengths
 from index.lock import DEFAULT_LOCK_TIMEOUT, writer_lock
+from index.postings import fused_positions
 from index.schema import SCHEMA_VERSION, build_schema
 from index.storage import IndexLocation, IndexState, check_intact, read_state, write_state
 from index.vocabulary import VocabularyBuilder
@@ -167,10 +168,10 @@ def _write(generation: Path, trials: Iterable[Trial], *, create: bool, processes
     """Add (or replace, by NCT id) one document per trial in the Whoosh index at `generation`; commit once.
 
     The vocabulary the trials teach (`index.vocabulary`) is saved beside it. Field lengths stay in memory until the
-    commit writes the postings (`index.lengths`).
+    commit writes the postings (`index.lengths`), and positions postings are made in one pass (`index.postings`).
     """
     try:
-        with memory_field_lengths():
+        with memory_field_lengths(), fused_positions():
             return _write_documents(generation, trials, create=create, processes=processes)
     except OSError as error:
         raise SearchIndexError(f"cannot write the search index in {generation}: {error}") from error

@@ -1,7 +1,7 @@
 """The build's optimisations change nothing in the index: the bundled snapshot indexed with Whoosh's own chain of
 analysis filters and its own field-length reads at commit gives the same segment files, byte for byte, as the
-build with the fused analysis pass (`index.analysis.FusedAnalyzer`) and the lengths kept in memory
-(`index.lengths`); the same query words give the same terms."""
+build with the fused analysis pass (`index.analysis.FusedAnalyzer`), positions postings made in one pass
+(`index.postings`) and the lengths kept in memory (`index.lengths`); the same query words give the same terms."""
 
 from __future__ import annotations
 
