@@ -13,20 +13,17 @@ long as `memory_field_lengths()` is entered (worker processes are forked inside 
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from whoosh.codec import whoosh3
 from whoosh.writing import SegmentWriter
 
+from index.patching import ClassPatch
+
 __all__ = ["MemoryFieldLengths", "memory_field_lengths"]
 
 _ORIGINAL_ADD_FIELD = whoosh3.W3PerDocWriter.add_field
 _ORIGINAL_FLUSH = SegmentWriter._flush_segment
-_lock = threading.Lock()
-_depth = 0
 
 
 class MemoryFieldLengths:
@@ -62,21 +59,7 @@ def _flush_segment(self: Any) -> None:
     self.fieldwriter.close()
 
 
-@contextmanager
-def memory_field_lengths() -> Iterator[None]:
-    """Whoosh writers made inside keep field lengths in memory (re-entrant, and across threads: the classes are
-    restored when the last user leaves)."""
-    global _depth
-    with _lock:
-        if _depth == 0:
-            whoosh3.W3PerDocWriter.add_field = _add_field
-            SegmentWriter._flush_segment = _flush_segment
-        _depth += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0:
-                whoosh3.W3PerDocWriter.add_field = _ORIGINAL_ADD_FIELD
-                SegmentWriter._flush_segment = _ORIGINAL_FLUSH
+#: Whoosh writers made inside keep field lengths in memory
+memory_field_lengths = ClassPatch(
+    (whoosh3.W3PerDocWriter, "add_field", _add_field), (SegmentWriter, "_flush_segment", _flush_segment)
+)

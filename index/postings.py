@@ -12,9 +12,7 @@ a build forks inherit it); any other analyzer or value goes Whoosh's own way.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pickle import dumps
 from typing import Any
 
@@ -22,12 +20,11 @@ from whoosh.formats import Positions
 from whoosh.system import pack_uint
 
 from index.analysis import FusedAnalyzer, WeightedSectionsAnalyzer
+from index.patching import ClassPatch
 
 __all__ = ["fused_positions"]
 
 _ORIGINAL_WORD_VALUES: Callable[..., Iterator[tuple[str, int, float, bytes]]] = Positions.word_values
-_lock = threading.Lock()
-_depth = 0
 
 
 def _encode(positions: list[int]) -> bytes:
@@ -62,18 +59,5 @@ def _word_values(self: Positions, value: Any, analyzer: Any, **kwargs: Any) -> I
             for term, at in positions.items())
 
 
-@contextmanager
-def fused_positions() -> Iterator[None]:
-    """Whoosh writers made inside make positions postings in one pass (re-entrant, and across threads)."""
-    global _depth
-    with _lock:
-        if _depth == 0:
-            Positions.word_values = _word_values
-        _depth += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0:
-                Positions.word_values = _ORIGINAL_WORD_VALUES
+#: Whoosh writers made inside make positions postings in one pass
+fused_positions = ClassPatch((Positions, "word_values", _word_values))
