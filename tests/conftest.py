@@ -160,11 +160,12 @@ class _TimeWithoutSleep(ModuleType):
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The seconds the HTTP clients (registry backoff and spacing, webhook retries) asked to wait: kept, not slept.
 
-    For tests that go through the CLI, where no fake clock can be injected; other threads keep the real sleep.
+    For tests that go through the CLI, where no fake clock can be injected (a registry client's own wait, which an
+    interrupt cuts short, and the webhook's `time.sleep`); other modules keep the real sleep.
     """
     requested: list[float] = []
-    for module in ("harvester.registry.http", "harvester.history.webhook"):
-        monkeypatch.setattr(f"{module}.time", _TimeWithoutSleep(requested))
+    monkeypatch.setattr("harvester.registry.http.PoliteClient._rest", lambda _client, seconds: requested.append(seconds))
+    monkeypatch.setattr("harvester.history.webhook.time", _TimeWithoutSleep(requested))
     return requested
 
 

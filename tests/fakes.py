@@ -6,7 +6,8 @@ mypy checks this file (pyproject's ``[tool.mypy] files``), so a double that no l
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -80,6 +81,10 @@ class RecordedSource:
             yield StudyPage(number=number, studies=self.listed[start:start + size],
                             next_page_token=None if last else f"page-{number + 1}",
                             total_count=len(self.listed) if number == 1 and query.count_total else None)
+
+    def interruptible(self) -> AbstractContextManager[Callable[[], None]]:
+        """Nothing to cut short: its pages are in memory."""
+        return nullcontext(lambda: None)
 
     def fetch_study(self, nct_id: NctId) -> dict[str, Any]:
         self.fetched.append(nct_id)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import math
+import random
 
 import pytest
 
 import harvester.registry.harvest
-from harvester.jsoncodec import canonical_json, decode_json, encode_record
+from harvester.jsoncodec import _FLOAT_NOTATION_RISK, _float_notation_risk, canonical_json, decode_json, encode_record
 from harvester.registry.harvest import store_record
 from harvester.store.store import _UNORDERED_DERIVED_LISTS, _VOLATILE_PATHS, canonical_api_hash, content_hash
 from tests.records import fixture_record, snapshot_ids, snapshot_record
@@ -53,6 +54,16 @@ def test_canonical_json_is_the_standard_librarys_byte_for_byte(value):
         .encode("utf-8", "backslashreplace")
 
 
+def test_the_fast_float_notation_check_finds_what_its_pattern_finds():
+    rng = random.Random(14)
+    texts = [bytes(rng.choice(b"0123456789e-.x,") for _ in range(rng.randrange(12))) for _ in range(50_000)]
+    texts += [b"e-1", b"1e-1", b"1e-0", b"xe-5", b"0.0000", b"0.000", b"9e-", b"[1.5e-7]", b"a-1e-9"]
+    texts += [canonical_json(snapshot_record(nct_id)) for nct_id in snapshot_ids()]
+    found = [text for text in texts if _FLOAT_NOTATION_RISK.search(text)]
+    assert [text for text in texts if _float_notation_risk(text)] == found
+    assert len(found) > 200  # both answers are tried
+
+
 def test_what_orjson_refuses_reads_and_fails_as_with_the_standard_library():
     assert math.isnan(decode_json(b'{"x": NaN}')["x"])
     assert decode_json(b'{"n": 18446744073709551615}')["n"] == 2**64 - 1
@@ -75,7 +86,7 @@ def test_an_unchanged_record_is_seen_without_being_parsed(store, monkeypatch):
     def no_parse(*args, **kwargs):
         raise AssertionError("an unchanged record was parsed")
 
-    monkeypatch.setattr(harvester.registry.harvest, "parse_study", no_parse)
+    monkeypatch.setattr(harvester.registry.harvest, "read_record_key", no_parse)
     again = store_record(store, snapshot_record("NCT04523987"), fetched_at="2026-11-26T00:00:00+00:00", api_url="x",
                          data_timestamp=None, run_id=None)
     assert again == ("NCT04523987", "unchanged")

@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -158,6 +159,9 @@ class _ListingSource:
 
     def version(self) -> RegistryVersion:
         return self._source.version()
+
+    def interruptible(self) -> AbstractContextManager[Callable[[], None]]:
+        return self._source.interruptible()
 
     def iter_pages(self, query: StudyQuery) -> Iterator[StudyPage]:
         for page in self._source.iter_pages(query):

@@ -6,7 +6,8 @@ It is a `StudySource` (`harvester.registry.source`) without naming it: the harve
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -218,6 +219,10 @@ class RegistryClient:
                 return
             guard.check(page)
             params = {**later_params, "pageToken": page.next_page_token}
+
+    def interruptible(self) -> AbstractContextManager[Callable[[], None]]:
+        """A function that interrupts this client's requests from another thread (`PoliteClient.interruptible`)."""
+        return self._http.interruptible()
 
     def close(self) -> None:
         """Close the HTTP session if this client made it."""

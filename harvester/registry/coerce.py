@@ -23,7 +23,7 @@ _DATE_STRUCT: Shape = {"date": STR, "type": STR}
 _ORGANIZATION: Shape = {"name": STR, "class": STR}
 _CONTACT: Shape = {"name": STR, "role": STR, "phone": STR, "phoneExt": STR, "email": STR}
 _MESH_LIST: Shape = [{"id": STR, "term": STR}]
-_BROWSE_MODULE: Shape = {"meshes": _MESH_LIST, "ancestors": _MESH_LIST}
+_BROWSE_MODULE: Shape = {"meshes": _MESH_LIST, "ancestors": _MESH_LIST, "browseLeaves": [{"name": STR, "asFound": STR}]}
 
 #: every field `harvester.registry.parse` reads, with the shape the API v2 spec gives it
 STUDY_SHAPE: Shape = {

@@ -11,7 +11,8 @@ from typing import Any
 from harvester.errors import InvalidRecord
 from harvester.jsoncodec import encode_record
 from harvester.registry.client import StudyQuery
-from harvester.registry.parse import parse_study, record_nct_id
+from harvester.registry.parse import read_record_key, record_nct_id
+from harvester.registry.prefetch import prefetched
 from harvester.registry.source import StudySource
 from harvester.store.store import SNAPSHOT_SOURCE_URL, Store, canonical_api_hash, utc_now
 from harvester.terms import NctId, Outcome, RunCounts
@@ -68,25 +69,27 @@ def store_record(
     run_id: int | None,
     source_url: str | None = None,
 ) -> tuple[str, Outcome]:
-    """Validate one API record by parsing it, then keep it as a version. Raises `InvalidRecord`.
+    """Validate one API record, then keep it as a version. Raises `InvalidRecord`.
 
+    Validating reads only what the store needs (`read_record_key`: the NCT id and the last update date), which
+    rejects exactly the records `parse_study` would reject; the record is parsed in full when it is indexed (its
+    other fields' problems are reported then), which a harvest could not avoid and need not do twice.
     `api_url` is the registry the record came from; None means the bundled snapshot. `source_url`, when given,
     names where the record was read instead (an imported file and member). A record with the content hash of its
-    trial's latest stored version is only recorded as seen, without parsing it again (it was valid when stored):
-    most of a refresh's records, at a sixth of the CPU.
+    trial's latest stored version is only recorded as seen (most of a refresh's records).
     """
     nct_id, content_hash = record_nct_id(record), canonical_api_hash(record)
     if nct_id is not None and store.seen_unchanged(nct_id=nct_id, source="api", content_hash=content_hash,
                                                    fetched_at=fetched_at):
         return nct_id, "unchanged"
-    trial = parse_study(record)
-    last_update_posted = trial.last_update_posted.isoformat() if trial.last_update_posted else None
+    key = read_record_key(record)
+    last_update_posted = key.last_update_posted.isoformat() if key.last_update_posted else None
     outcome = add_record_version(
-        store, record, nct_id=trial.nct_id, last_update_posted=last_update_posted, fetched_at=fetched_at,
-        source_url=source_url or (f"{api_url}/studies/{trial.nct_id}" if api_url else SNAPSHOT_SOURCE_URL),
+        store, record, nct_id=key.nct_id, last_update_posted=last_update_posted, fetched_at=fetched_at,
+        source_url=source_url or (f"{api_url}/studies/{key.nct_id}" if api_url else SNAPSHOT_SOURCE_URL),
         data_timestamp=data_timestamp, run_id=run_id, content_hash=content_hash,
     )
-    return trial.nct_id, outcome
+    return key.nct_id, outcome
 
 
 def add_record_version(
@@ -101,7 +104,7 @@ def add_record_version(
     run_id: int | None,
     content_hash: str | None = None,
 ) -> Outcome:
-    """Keep an API record already parsed (`store_record` parses it; the bundled snapshot was parsed when built).
+    """Keep an API record already validated (`store_record` validates it; the bundled snapshot was when built).
     `content_hash`: its `canonical_api_hash`, when already computed."""
     return store.add_version(
         nct_id=nct_id,
@@ -135,10 +138,14 @@ def _store_batch(store: Store, records: Iterable[dict[str, Any]], summary: Harve
 def harvest_query(
     source: StudySource, store: Store, query: StudyQuery, *, progress: Progress | None = None, kind: str = "harvest"
 ) -> HarvestSummary:
-    """Fetch every study matching `query` from `source`, page by page, and store each page in one transaction."""
+    """Fetch every study matching `query` from `source`, page by page, and store each page in one transaction (the
+    next page is fetched meanwhile, `prefetched`)."""
     summary = _begin(source, store, kind, {"query": query.to_params()})
-    with recorded_run(store, summary):
-        for page in source.iter_pages(query):
+    # the next page is fetched (and decoded) in a thread while this one is stored: one request at a time, spaced
+    # as always; when storing fails or is interrupted, the thread sends nothing more and is joined
+    with (recorded_run(store, summary), source.interruptible() as interrupt,
+          prefetched(source.iter_pages(query), interrupt=interrupt) as pages):
+        for page in pages:
             if page.total_count is not None:
                 summary.total = page.total_count
             _store_batch(store, page.studies, summary, source.base_url)

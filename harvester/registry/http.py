@@ -13,8 +13,10 @@ import email.utils
 import logging
 import random
 import socket
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from importlib import metadata
 from types import TracebackType
@@ -25,7 +27,15 @@ import httpx
 from harvester.errors import BadRequest, BadResponse, RateLimited, RegistryError, RegistryUnavailable, UsageError
 from harvester.jsoncodec import decode_json
 
-__all__ = ["DEFAULT_USER_AGENT", "HttpSettings", "Params", "PoliteClient", "backoff_delay", "parse_retry_after"]
+__all__ = [
+    "DEFAULT_USER_AGENT",
+    "HttpSettings",
+    "Interrupted",
+    "Params",
+    "PoliteClient",
+    "backoff_delay",
+    "parse_retry_after",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +151,13 @@ def _status_error(response: httpx.Response) -> httpx.HTTPStatusError:
     )
 
 
+class Interrupted(Exception):
+    """A request refused, or a wait cut short, because the client was interrupted (`PoliteClient.interruptible`).
+
+    Raised only to unwind a reading thread whose consumer has already stopped; it never reaches the user.
+    """
+
+
 @dataclass(frozen=True)
 class _Failure:
     """One attempt that failed in a way a retry may fix."""
@@ -156,7 +173,8 @@ class PoliteClient:
 
     `sleep` and `clock` (monotonic seconds) are injectable so tests never wait; `rng` drives the jitter;
     `transport` replaces the network (e.g. `httpx.MockTransport`). Redirects are followed. The spacing applies
-    to every request this client sends, whatever the host.
+    to every request this client sends, whatever the host. Without `sleep`, a wait is cut short by an interrupt
+    (`interruptible`).
     """
 
     def __init__(
@@ -169,8 +187,9 @@ class PoliteClient:
         rng: random.Random | None = None,
     ) -> None:
         self.settings = settings or HttpSettings()
-        # looked up at call time, not bound as defaults, so a patched `time.sleep` takes effect
-        self._sleep = sleep or (lambda seconds: time.sleep(seconds))
+        self._interrupted = threading.Event()
+        # looked up at call time, not bound now, so that a patched `_rest` (tests) takes effect
+        self._sleep = sleep or (lambda seconds: self._rest(seconds))
         self._clock = clock or (lambda: time.monotonic())
         self._rng = rng or random.Random()
         self._last_request_at: float | None = None
@@ -206,6 +225,18 @@ class PoliteClient:
         if min_interval > self.settings.min_interval:
             self.settings = replace(self.settings, min_interval=min_interval)
 
+    @contextmanager
+    def interruptible(self) -> Iterator[Callable[[], None]]:
+        """A function that interrupts this client, safe to call from another thread, valid until the block ends.
+
+        Once called, the wait in progress (spacing or backoff) ends at once and every request this client would
+        send raises `Interrupted` instead, until the block ends; a request already sent runs its course.
+        """
+        try:
+            yield self._interrupted.set
+        finally:
+            self._interrupted.clear()
+
     def close(self) -> None:
         self._client.close()
 
@@ -217,12 +248,28 @@ class PoliteClient:
     ) -> None:
         self.close()
 
+    def _rest(self, seconds: float) -> None:
+        """The default `sleep`: `seconds`, or less when the client is interrupted."""
+        self._interrupted.wait(seconds)
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep, then raise `Interrupted` if the client was interrupted before or meanwhile."""
+        self._refuse_if_interrupted()
+        self._sleep(seconds)
+        self._refuse_if_interrupted()
+
+    def _refuse_if_interrupted(self) -> None:
+        if self._interrupted.is_set():
+            raise Interrupted("the client was interrupted: no more requests")
+
     def _wait_turn(self, request: httpx.Request) -> None:
-        """httpx request hook: sleep until `min_interval` has passed since the previous request."""
+        """httpx request hook: sleep until `min_interval` has passed since the previous request (every redirect
+        hop included); raises `Interrupted`, sending nothing, once the client is interrupted."""
         if self._last_request_at is not None:
             wait = self._last_request_at + self.settings.min_interval - self._clock()
             if wait > 0:
-                self._sleep(wait)
+                self._pause(wait)
+        self._refuse_if_interrupted()
         self._last_request_at = self._clock()
 
     def _get(
@@ -251,7 +298,7 @@ class PoliteClient:
             logger.warning(
                 "%s from GET %s (attempt %d/%d), waiting %.1f s", outcome.reason, request.url, attempt, attempts, wait
             )
-            self._sleep(wait)
+            self._pause(wait)
         outcome = self._attempt(request, not_found=not_found, expect_json=expect_json)
         if isinstance(outcome, _Failure):
             raise outcome.error(f"{outcome.reason} from GET {request.url} ({attempts} attempts)") from outcome.cause

@@ -10,7 +10,8 @@ it is part of this interface.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -39,4 +40,10 @@ class StudySource(Protocol):
 
     def fetch_study(self, nct_id: NctId) -> dict[str, Any]:
         """One study record (``GET /studies/{nctId}``); raises `StudyNotFound` when the registry has none."""
+        ...
+
+    def interruptible(self) -> AbstractContextManager[Callable[[], None]]:
+        """A function that interrupts the source from another thread until the block ends: its wait in progress
+        ends and it sends no further request (`iter_pages` raises instead). `harvest_query` reads pages in a
+        thread (`harvester.registry.prefetch`) and interrupts it when storing fails."""
         ...
