@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["ARRAY_MINIMUM", "IMPORT_WORTH", "ArrayMask", "ClauseArrays", "rank", "worth_it"]
+__all__ = ["ARRAY_MINIMUM", "IMPORT_WORTH", "ArrayMask", "ClauseArrays", "load", "rank", "worth_it"]
 
 #: postings from which a process that has numpy ranks with arrays
 ARRAY_MINIMUM = 2_000
@@ -35,6 +35,11 @@ MAX_SLOTS = 63
 
 #: index readers that have searched with best match once: the next search is a long-lived process's
 _SEARCHED: weakref.WeakSet[object] = weakref.WeakSet()
+
+
+def load() -> None:
+    """Import numpy now: a server does it before its first visitor, who would otherwise wait for it."""
+    import numpy  # noqa: F401
 
 
 def worth_it(postings: int, slots: int, reader: object) -> bool:

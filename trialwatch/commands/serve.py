@@ -62,6 +62,7 @@ def serve(host: str, port: int, settings: Settings) -> None:
     """
     import uvicorn
 
+    from search.dense import load as load_dense_ranking
     from trialwatch.web.app import create_app, prepare_data
 
     sock = listen(host, port)
@@ -70,6 +71,7 @@ def serve(host: str, port: int, settings: Settings) -> None:
         if note:
             click.echo(f"trialwatch: {note}", err=True)
         click.echo(f"trialwatch: {index_line}", err=True)
+        load_dense_ranking()
         if not _is_loopback(host):
             click.echo(f"trialwatch: warning: listening on {host}: other computers on the network can reach this page",
                        err=True)
