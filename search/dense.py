@@ -153,7 +153,7 @@ def _best(
 
 #: recent document sets' masks by the set's id; the set is kept with its mask, so its id stays its own
 _RECENT_MASKS: dict[int, tuple[Container[int], NDArray[np.bool_]]] = {}
-_MASKS_KEPT = 32
+_MASKS_KEPT = 8  # a set of 100,000 documents is ~5 MB: kept with its mask, a few are enough for the cached filters
 
 
 def _set_mask(documents: Container[int], size: int) -> NDArray[np.bool_]:
