@@ -207,31 +207,24 @@ class FusedAnalyzer(Analyzer):
                                   removestops=removestops, start_pos=start_pos, start_char=start_char,
                                   tokenize=tokenize, mode=mode, **kwargs)
             return
-        term_of = prose_term if self.stem else name_term
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        position: int | None = None
-        for index, match in enumerate(_WORD_PATTERN.finditer(value)):
-            term = term_of(match.group(0))
-            if term is None:
-                continue
+        for term, position in self.positioned_terms(value, start_pos):
             token.text = term
             token.boost = 1.0
             token.stopped = False
             if positions:
-                # StopFilter's renumbering: the first kept word keeps its position, the next ones follow it
-                position = start_pos + index if position is None else position + 1
                 token.pos = position
             yield token
 
-
     def positioned_terms(self, value: str, start_pos: int = 0) -> Iterator[tuple[str, int]]:
-        """(term, position) of each kept word: the tokens ``self(value, positions=True, start_pos=start_pos)``
-        yields, without making them (`index.postings`)."""
+        """(term, position) of each kept word, what the tokens of ``self(value, positions=True)`` carry; without
+        making tokens, `index.postings` reads these directly."""
         term_of = prose_term if self.stem else name_term
         position: int | None = None
         for index, match in enumerate(_WORD_PATTERN.finditer(value)):
             term = term_of(match.group())
             if term is not None:
+                # StopFilter's renumbering: the first kept word keeps its position, the next ones follow it
                 position = start_pos + index if position is None else position + 1
                 yield term, position
 
