@@ -11,9 +11,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
-__all__ = ["SizedCache", "per_reader"]
+__all__ = ["ByIdentity", "SizedCache", "per_reader"]
 
 Value = TypeVar("Value")
+Owner = TypeVar("Owner")
 
 
 class SizedCache(Generic[Value]):
@@ -50,3 +51,23 @@ def per_reader(
     if cache is None:
         cache = caches[reader] = SizedCache(limit, size_of)
     return cache
+
+
+class ByIdentity(Generic[Owner, Value]):
+    """A value made once per object (a schema's parser, a document set's mask), for objects that cannot be hashed or
+    weakly referenced: keyed by `id`, the object kept beside its value so the id stays its own; the oldest of more
+    than `kept` dropped."""
+
+    def __init__(self, kept: int) -> None:
+        self.kept = kept
+        self._entries: dict[int, tuple[Owner, Value]] = {}
+
+    def get(self, owner: Owner, make: Callable[[Owner], Value]) -> Value:
+        found = self._entries.get(id(owner))
+        if found is not None and found[0] is owner:
+            return found[1]
+        if len(self._entries) >= self.kept:
+            self._entries.pop(next(iter(self._entries)))
+        value = make(owner)
+        self._entries[id(owner)] = (owner, value)
+        return value

@@ -19,11 +19,13 @@ import weakref
 from collections.abc import Container, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from search.caching import ByIdentity
+
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["ARRAY_MINIMUM", "IMPORT_WORTH", "ArrayMask", "ClauseArrays", "load", "rank", "worth_it"]
+__all__ = ["ARRAY_MINIMUM", "IMPORT_WORTH", "ArrayMask", "ClauseArrays", "documents_mask", "load", "rank", "worth_it"]
 
 #: postings from which a process that has numpy ranks with arrays
 ARRAY_MINIMUM = 2_000
@@ -113,9 +115,9 @@ def rank(
         matched = np.zeros(size, dtype=np.bool_)
         matched[required.docnums] = True
     if within is not None:
-        matched &= _set_mask(within, size)
+        matched &= documents_mask(within, size)
     if exclude is not None:
-        matched &= ~_set_mask(exclude, size)
+        matched &= ~documents_mask(exclude, size)
     candidates = np.flatnonzero(matched)
     if allow is not None:
         if hasattr(allow, "mask"):
@@ -151,23 +153,23 @@ def _best(
     return list(zip(docnums[order].tolist(), scores[order].tolist(), strict=True))
 
 
-#: recent document sets' masks by the set's id; the set is kept with its mask, so its id stays its own
-_RECENT_MASKS: dict[int, tuple[Container[int], NDArray[np.bool_]]] = {}
-_MASKS_KEPT = 8  # a set of 100,000 documents is ~5 MB: kept with its mask, a few are enough for the cached filters
+#: recent document sets' masks (a set of 100,000 documents is ~5 MB, kept with its mask: a few are enough for the
+#: filters cached with the reader)
+_MASKS: ByIdentity[Container[int], NDArray[np.bool_]] = ByIdentity(kept=8)
 
 
-def _set_mask(documents: Container[int], size: int) -> NDArray[np.bool_]:
+def documents_mask(documents: Container[int], size: int) -> NDArray[np.bool_]:
+    """Membership of each of `size` documents in `documents`, made once for the same set."""
+    mask = _MASKS.get(documents, lambda _: _new_mask(documents, size))
+    return mask if len(mask) == size else _new_mask(documents, size)
+
+
+def _new_mask(documents: Container[int], size: int) -> NDArray[np.bool_]:
     import numpy as np
 
-    key = id(documents)
-    found = _RECENT_MASKS.get(key)
-    if found is not None and found[0] is documents and len(found[1]) == size:
-        return found[1]
-    mask = np.zeros(size, dtype=np.bool_)
-    members = np.fromiter(documents, dtype=np.int64) if isinstance(documents, (set, frozenset)) else \
-        np.array([docnum for docnum in range(size) if docnum in documents], dtype=np.int64)
-    mask[members[members < size]] = True
-    if len(_RECENT_MASKS) >= _MASKS_KEPT:
-        _RECENT_MASKS.pop(next(iter(_RECENT_MASKS)))
-    _RECENT_MASKS[key] = (documents, mask)
-    return mask
+    if isinstance(documents, (set, frozenset)):
+        members = np.fromiter(documents, dtype=np.int64, count=len(documents))
+        mask = np.zeros(size, dtype=np.bool_)
+        mask[members[members < size]] = True
+        return mask
+    return np.array([docnum in documents for docnum in range(size)], dtype=np.bool_)

@@ -44,13 +44,15 @@ _AGE_ARRAYS: weakref.WeakKeyDictionary[object, tuple[NDArray[np.float64], NDArra
     weakref.WeakKeyDictionary()
 
 
-def age_arrays(reader: IndexReader) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """The minimum and maximum age of every document as numpy arrays, read once per reader."""
+def age_arrays(
+    reader: IndexReader, columns: tuple[Sequence[float], Sequence[float]]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The minimum and maximum age of every document as numpy arrays, made once per reader from its `age_columns`."""
     import numpy as np
 
     if reader not in _AGE_ARRAYS:
-        _AGE_ARRAYS[reader] = (np.fromiter(reader.column_reader("min_age"), dtype=np.float64),
-                               np.fromiter(reader.column_reader("max_age"), dtype=np.float64))
+        minimum, maximum = columns
+        _AGE_ARRAYS[reader] = (np.fromiter(minimum, dtype=np.float64), np.fromiter(maximum, dtype=np.float64))
     return _AGE_ARRAYS[reader]
 
 
@@ -76,12 +78,10 @@ class AdmitsAge(DocIdSet):
 
     def mask(self, size: int) -> NDArray[np.bool_]:
         """Membership of every document at once, as `search.dense` asks (numpy is imported by then)."""
-        import numpy as np
+        from search.dense import documents_mask
 
-        minimum, maximum = age_arrays(self.reader)
+        minimum, maximum = age_arrays(self.reader, (self.minimum, self.maximum))
         admits = (minimum <= self.age) & (self.age <= maximum)
         if self.within is not None:
-            admits &= np.isin(np.arange(size), np.fromiter(self.within, dtype=np.int64)) \
-                if isinstance(self.within, (set, frozenset)) else \
-                np.array([docnum in self.within for docnum in range(size)], dtype=np.bool_)
+            admits &= documents_mask(self.within, size)
         return admits

@@ -26,6 +26,7 @@ from index.analysis import phase_term, status_term
 from index.schema import OPEN_TERM
 from index.vocabulary import Vocabulary
 from search.bestmatch import BestMatch, best_match
+from search.caching import ByIdentity
 from search.models import SearchRequest
 
 __all__ = [
@@ -261,21 +262,13 @@ def _is_plain_word(part: query.Query) -> bool:
     return isinstance(part, query.Term) and bool(part.fieldname == DEFAULT_FIELD)
 
 
-#: id(schema) -> (the schema, its parser): a parser keeps no state between parses, and an index keeps its schema
-_PARSERS: dict[int, tuple[Schema, QueryParser]] = {}
-_PARSERS_KEPT = 8
+#: each schema's parser: a parser keeps no state between parses, and an index keeps its schema
+_PARSERS: ByIdentity[Schema, QueryParser] = ByIdentity(kept=8)
 
 
 def _parser(schema: Schema) -> QueryParser:
     """The parser of a schema, made once (its plugins cost as much as a short query's parse)."""
-    found = _PARSERS.get(id(schema))
-    if found is not None and found[0] is schema:
-        return found[1]
-    if len(_PARSERS) >= _PARSERS_KEPT:
-        _PARSERS.pop(next(iter(_PARSERS)))
-    parser = _new_parser(schema)
-    _PARSERS[id(schema)] = (schema, parser)
-    return parser
+    return _PARSERS.get(schema, _new_parser)
 
 
 def _new_parser(schema: Schema) -> QueryParser:
