@@ -159,9 +159,9 @@ def top(
     required = _cached_scores(searcher, fast, best.required) if best.required is not None else None
     by_clause = [(clause, _cached_scores(searcher, fast, clause.query)) for clause in best.clauses]
     postings = sum(len(scores.mapping) for _, scores in by_clause) + (len(required.mapping) if required else 0)
-    slots = len(frozenset().union(*(clause.covers for clause in best.clauses)))
-    if dense.worth_it(postings, slots, searcher.reader()):
-        ranked, total = _top_dense(searcher, by_clause, required, limit, within, allow, exclude)
+    slots = sorted(frozenset().union(*(clause.covers for clause in best.clauses)))
+    if dense.worth_it(postings, len(slots), searcher.reader()):
+        ranked, total = _top_dense(searcher, by_clause, slots, required, limit, within, allow, exclude)
     else:
         ranked, total = _top_dicts(by_clause, required, limit, within, allow, exclude)
     fields = {docnum: frozenset(field for clause, scores in by_clause if docnum in scores.mapping
@@ -216,14 +216,14 @@ def _top_dicts(
 def _top_dense(
     searcher: Searcher,
     by_clause: list[tuple[Clause, _Scores]],
+    slots: list[int],
     required: _Scores | None,
     limit: int,
     within: set[int] | None,
     allow: Container[int] | None,
     exclude: Container[int] | None,
 ) -> tuple[Ranked, int]:
-    """`top` in arrays (`search.dense`), for searches with many postings."""
-    slots = sorted(frozenset().union(*(clause.covers for clause, _ in by_clause)))
+    """`top` in arrays (`search.dense`), for searches with many postings; each of the query's word `slots` is a bit."""
     bit = {slot: 1 << number for number, slot in enumerate(slots)}
     clauses = [(scores.arrays(), clause.weight, sum(bit[slot] for slot in clause.covers), clause.group)
                for clause, scores in by_clause]
