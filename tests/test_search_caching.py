@@ -38,3 +38,20 @@ def test_a_reader_has_its_own_cache_which_goes_with_it():
     assert per_reader(caches, second, 10, len).get("a") is None
     del first
     assert len(caches) == 1
+
+
+def test_by_identity_makes_a_value_once_per_object_and_keeps_a_few():
+    from search.caching import ByIdentity
+
+    made: list[int] = []
+
+    def make(owner: list[int]) -> int:
+        made.append(len(owner))
+        return len(made)
+
+    cache: ByIdentity[list[int], int] = ByIdentity(kept=2)
+    first, equal_but_other = [1, 2], [1, 2]  # lists: neither hashable nor weakly referable
+    assert cache.get(first, make) == 1 and cache.get(first, make) == 1
+    assert cache.get(equal_but_other, make) == 2
+    cache.get([3], make)  # a third object: the oldest is dropped
+    assert cache.get(first, make) == 4 and len(made) == 4
